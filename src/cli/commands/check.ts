@@ -1,0 +1,42 @@
+import { resolve } from "node:path";
+import { loadRunbook } from "../../format/load-runbook.ts";
+import { loadInventory } from "../../inventory/load-inventory.ts";
+import { displayPath, RunbookError, RunbookErrors } from "../../model/errors.ts";
+import { buildPlan } from "../../plan/build-plan.ts";
+import { makeStyle } from "../../report/style.ts";
+import { EXIT, type ExitCode } from "../exit-codes.ts";
+import type { Io } from "../io.ts";
+import { parseVarArgs } from "./vars.ts";
+
+export async function checkCommand(
+  io: Io,
+  files: string[],
+  opts: { inventory?: string; var: string[] },
+): Promise<ExitCode> {
+  const style = makeStyle(io.color);
+  const vars = parseVarArgs(opts.var);
+  const inventory = opts.inventory ? loadInventory(resolve(io.cwd, opts.inventory)) : undefined;
+  let failed = 0;
+  for (const file of files) {
+    const path = resolve(io.cwd, file);
+    try {
+      const rb = loadRunbook(path);
+      const steps = rb.phases.reduce((n, p) => n + p.steps.length, 0);
+      if (inventory) buildPlan(rb, inventory, { vars });
+      const against = inventory ? `, planned against ${displayPath(inventory.file, io.cwd)}` : "";
+      io.out(
+        `${style.ok("ok")}    ${displayPath(path, io.cwd)} (${rb.phases.length} phases, ${steps} steps${against})\n`,
+      );
+    } catch (e) {
+      const errors = e instanceof RunbookErrors ? e.errors : e instanceof RunbookError ? [e] : undefined;
+      if (!errors) throw e;
+      failed++;
+      io.out(`${style.danger("FAIL")}  ${displayPath(path, io.cwd)}\n`);
+      for (const err of errors) io.err(`${err.format(io.cwd)}\n`);
+    }
+  }
+  if (files.length > 1 || failed > 0) {
+    io.out(`${files.length - failed} ok, ${failed} with problems\n`);
+  }
+  return failed > 0 ? EXIT.invalidInput : EXIT.ok;
+}

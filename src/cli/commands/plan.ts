@@ -1,0 +1,52 @@
+import { writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { loadRunbook } from "../../format/load-runbook.ts";
+import { loadInventory } from "../../inventory/load-inventory.ts";
+import { displayPath, RunbookError } from "../../model/errors.ts";
+import { buildPlan } from "../../plan/build-plan.ts";
+import { renderPlanText } from "../../report/plan-text.ts";
+import { makeStyle } from "../../report/style.ts";
+import { EXIT, type ExitCode } from "../exit-codes.ts";
+import type { Io } from "../io.ts";
+import { defaultInventory } from "../paths.ts";
+import { parseLimit, parseVarArgs } from "./vars.ts";
+
+export interface PlanOpts {
+  inventory?: string;
+  var: string[];
+  limit?: string;
+  json?: boolean;
+  out?: string;
+  color: boolean;
+}
+
+export async function planCommand(io: Io, file: string, opts: PlanOpts): Promise<ExitCode> {
+  const runbook = loadRunbook(resolve(io.cwd, file));
+  const invPath = opts.inventory ? resolve(io.cwd, opts.inventory) : defaultInventory(io.env, io.cwd);
+  const inventory = loadInventory(invPath);
+  const plan = buildPlan(runbook, inventory, { vars: parseVarArgs(opts.var), limit: parseLimit(opts.limit) });
+  const json = `${JSON.stringify(plan, null, 2)}\n`;
+  if (opts.out) {
+    const out = resolve(io.cwd, opts.out);
+    try {
+      writeFileSync(out, json, { mode: 0o644 });
+    } catch (e) {
+      throw new RunbookError(
+        "io",
+        `cannot write the plan to ${opts.out}: ${(e as Error).message}`,
+        undefined,
+        "choose a writable path",
+      );
+    }
+  }
+  if (opts.json) {
+    io.out(json);
+  } else {
+    io.out(renderPlanText(plan, makeStyle(io.color && opts.color), io.cwd));
+    if (opts.out)
+      io.out(
+        `Plan saved to ${displayPath(resolve(io.cwd, opts.out), io.cwd)} (hash ${plan.hash.slice(0, 16)}).\n`,
+      );
+  }
+  return EXIT.ok;
+}

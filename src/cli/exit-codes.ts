@@ -1,0 +1,11 @@
+/** Documented in README.md; scripts depend on them, so never renumber. */
+export const EXIT = {
+  ok: 0,
+  stepFailed: 1,
+  invalidInput: 2,
+  aborted: 3,
+  refused: 4,
+  internal: 70,
+} as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

@@ -1,0 +1,9 @@
+/** The CLI's view of the terminal, injected so commands can be run in tests without real stdio. */
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+  /** Colours on: a terminal and NO_COLOR unset. */
+  color: boolean;
+  cwd: string;
+  env: Record<string, string | undefined>;
+}

@@ -1,0 +1,101 @@
+import { Command, CommanderError, Option } from "commander";
+import { RunbookError, RunbookErrors } from "../model/errors.ts";
+import { checkCommand } from "./commands/check.ts";
+import { listCommand } from "./commands/list.ts";
+import { planCommand } from "./commands/plan.ts";
+import { EXIT, type ExitCode } from "./exit-codes.ts";
+import type { Io } from "./io.ts";
+
+const EXIT_HELP = `
+Exit codes:
+  0   done
+  1   a step failed
+  2   invalid input: bad arguments, a runbook or inventory with errors
+  3   aborted by the operator
+  4   refused: lock held, host key unknown or changed, saved plan out of date
+  70  internal error (a bug: please report it with the output)`;
+
+/** Parses argv and runs one command; returns the exit code instead of exiting. */
+export async function runCli(argv: string[], io: Io): Promise<ExitCode> {
+  let code: ExitCode = EXIT.ok;
+  const program = new Command("runbook")
+    .description("Walk an operator through Markdown runbooks, step by step, on one or many machines.")
+    .version(VERSION, "-V, --version")
+    .showHelpAfterError("(run with --help for usage)")
+    .addHelpText("after", EXIT_HELP)
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+
+  program
+    .command("list")
+    .description("list the runbooks under a directory (default: the shipped runbooks/)")
+    .argument("[dir]", "directory to search")
+    .action(async (dir?: string) => {
+      code = await listCommand(io, dir);
+    });
+
+  program
+    .command("check")
+    .description("parse runbooks and report every problem as file:line:col with what to do")
+    .argument("<file...>", "runbook files")
+    .option(
+      "-i, --inventory <file>",
+      "also plan against this inventory, to catch missing machines and values",
+    )
+    .option("--var <name=value>", "set a variable (repeatable)", collect, [])
+    .addHelpText("after", EXIT_HELP)
+    .action(async (files: string[], opts: { inventory?: string; var: string[] }) => {
+      code = await checkCommand(io, files, opts);
+    });
+
+  program
+    .command("plan")
+    .description("resolve a runbook against an inventory and show, per machine, exactly what would run")
+    .argument("<file>", "runbook file")
+    .option(
+      "-i, --inventory <file>",
+      "machines (default: $RUNBOOK_INVENTORY or runbooks/inventories/local.yaml)",
+    )
+    .option("--var <name=value>", "set a variable (repeatable)", collect, [])
+    .option("--limit <machines>", "only these machines, inventory groups or roles (comma separated)")
+    .option("--json", "print the plan as JSON instead of the review")
+    .option("-o, --out <file>", "also save the plan as JSON, to run it later exactly as reviewed")
+    .addOption(new Option("--no-color", "plain text even on a terminal"))
+    .addHelpText("after", EXIT_HELP)
+    .action(async (file: string, opts) => {
+      code = await planCommand(io, file, opts);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return code;
+  } catch (e) {
+    return reportError(e, io);
+  }
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** Every failure ends here: user mistakes as messages, anything else as a bug report. */
+export function reportError(e: unknown, io: Io): ExitCode {
+  if (e instanceof CommanderError) {
+    if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help")
+      return EXIT.ok;
+    return EXIT.invalidInput;
+  }
+  if (e instanceof RunbookErrors) {
+    for (const err of e.errors) io.err(`${err.format(io.cwd)}\n`);
+    io.err(`${e.errors.length} problem${e.errors.length === 1 ? "" : "s"} found\n`);
+    return EXIT.invalidInput;
+  }
+  if (e instanceof RunbookError) {
+    io.err(`error: ${e.format(io.cwd)}\n`);
+    return EXIT.invalidInput;
+  }
+  io.err(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  return EXIT.internal;
+}
+
+export const VERSION = "0.1.0";

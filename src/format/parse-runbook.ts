@@ -1,0 +1,325 @@
+import { createHash } from "node:crypto";
+import { dirname, resolve } from "node:path";
+import type { Heading, RootContent } from "mdast";
+import { toString as mdToString } from "mdast-util-to-string";
+import { RunbookError } from "../model/errors.ts";
+import type { Note, Phase, Runbook, SourcePos, Step } from "../model/runbook.ts";
+import { readCodeBlock } from "./actions.ts";
+import { parseAttributes } from "./attributes.ts";
+import { type FrontMatter, parseFrontMatter } from "./front-matter.ts";
+import { readMarkdown, type TagLine } from "./markdown-source.ts";
+import { validateRunbook } from "./validate.ts";
+
+/** Reads a file by absolute path; returns undefined when there is none. */
+export type ReadFile = (path: string) => string | undefined;
+
+/** What one file contributes: its front matter and its content, before it is merged into a runbook. */
+interface FileContent {
+  fm: FrontMatter;
+  intro: string;
+  /** Steps written before the file's first phase heading. */
+  looseSteps: Step[];
+  phases: Phase[];
+}
+
+/**
+ * Parses a runbook and every file it includes into plain data, then checks it as a whole.
+ * Pure apart from `read`, which the caller supplies (the CLI passes the file system).
+ */
+export function parseRunbook(file: string, read: ReadFile): Runbook {
+  const path = resolve(file);
+  const sources: Runbook["sources"] = [];
+  const content = parseFile(path, read, [], sources);
+  if (!content.fm.title) {
+    throw new RunbookError(
+      "front-matter",
+      "this file has no title in its front matter",
+      { file: path, line: 1, col: 1 },
+      "a runbook starts with ---, title: ..., --- (a fragment is checked through the runbooks that include it)",
+    );
+  }
+  const phases = [...content.phases];
+  if (content.looseSteps.length > 0) {
+    phases.unshift({
+      id: "steps",
+      title: "",
+      prose: "",
+      steps: content.looseSteps,
+      pos: content.looseSteps[0]?.pos ?? { file: path, line: 1, col: 1 },
+    });
+  }
+  const runbook: Runbook = {
+    file: path,
+    title: content.fm.title,
+    summary: content.fm.summary,
+    intro: content.intro.trim(),
+    confirm: content.fm.confirm,
+    roles: content.fm.roles,
+    groups: content.fm.groups,
+    vars: content.fm.vars,
+    phases,
+    sources,
+  };
+  validateRunbook(runbook);
+  return runbook;
+}
+
+function parseFile(path: string, read: ReadFile, stack: string[], sources: Runbook["sources"]): FileContent {
+  const text = read(path);
+  if (text === undefined) {
+    throw new RunbookError("io", `cannot read ${path}`, undefined, "check the path");
+  }
+  if (!sources.some((s) => s.file === path)) {
+    sources.push({ file: path, sha256: createHash("sha256").update(text).digest("hex") });
+  }
+  const md = readMarkdown(path, text);
+  const out: FileContent = { fm: { roles: [], groups: [], vars: [] }, intro: "", looseSteps: [], phases: [] };
+  let phase: Phase | undefined;
+  let step: Step | undefined;
+  let hint: { level: Note["level"]; pos: SourcePos; parts: string[] } | undefined;
+
+  const addProse = (chunk: string) => {
+    if (hint) hint.parts.push(chunk);
+    else if (step) step.prose = join(step.prose, chunk);
+    else if (phase) phase.prose = join(phase.prose, chunk);
+    else out.intro = join(out.intro, chunk);
+  };
+  const addNote = (note: Note) => {
+    if (step) step.notes.push(note);
+    else addProse(`> **${note.level}:** ${note.text}`);
+  };
+  const addSteps = (steps: Step[]) => {
+    if (phase) phase.steps.push(...steps);
+    else out.looseSteps.push(...steps);
+  };
+
+  const onTag = (tag: TagLine) => {
+    switch (tag.tag) {
+      case "hint":
+        if (hint) {
+          throw new RunbookError(
+            "bad-attribute",
+            "a hint is opened inside another hint",
+            tag.pos,
+            "close the first one with {% endhint %}",
+          );
+        }
+        hint = { level: hintLevel(tag.arg), pos: tag.pos, parts: [] };
+        return;
+      case "endhint": {
+        if (!hint) {
+          throw new RunbookError(
+            "bad-attribute",
+            "{% endhint %} without a {% hint %}",
+            tag.pos,
+            "remove it or open the hint before",
+          );
+        }
+        const done = hint;
+        hint = undefined;
+        addNote({ level: done.level, text: done.parts.join("\n\n").trim(), pos: done.pos });
+        return;
+      }
+      case "include": {
+        const target = resolve(dirname(path), tag.arg);
+        if (stack.includes(target) || target === path) {
+          const chain = [...stack, path, target].map((p) => p.split("/").pop()).join(" -> ");
+          throw new RunbookError(
+            "include-cycle",
+            `include cycle: ${chain}`,
+            tag.pos,
+            "remove one of the includes in the loop",
+          );
+        }
+        if (read(target) === undefined) {
+          throw new RunbookError(
+            "include-missing",
+            `included file ${tag.arg} does not exist (looked for ${target})`,
+            tag.pos,
+            "the path is relative to the including file",
+          );
+        }
+        const inc = parseFile(target, read, [...stack, path], sources);
+        mergeFrontMatter(out.fm, inc.fm);
+        if (inc.intro.trim()) addProse(inc.intro.trim());
+        addSteps(inc.looseSteps);
+        if (inc.phases.length > 0) {
+          out.phases.push(...inc.phases);
+          phase = inc.phases[inc.phases.length - 1];
+          step = undefined;
+        } else if (inc.looseSteps.length > 0) {
+          // Prose after the include belongs to the included step until the next heading.
+          step = inc.looseSteps[inc.looseSteps.length - 1];
+        }
+        return;
+      }
+    }
+  };
+
+  const onNode = (node: RootContent) => {
+    const start = node.position?.start;
+    const pos: SourcePos = { file: path, line: start?.line ?? 1, col: start?.column ?? 1 };
+    const source = md.text.slice(node.position?.start.offset ?? 0, node.position?.end.offset ?? 0);
+    switch (node.type) {
+      case "yaml": {
+        const fm = parseFrontMatter(path, node.value, pos.line + 1);
+        mergeFrontMatter(fm, out.fm);
+        out.fm = fm;
+        return;
+      }
+      case "heading": {
+        if (hint) {
+          throw new RunbookError(
+            "bad-attribute",
+            "a heading inside a hint",
+            pos,
+            "close the hint with {% endhint %} before the heading",
+          );
+        }
+        if (node.depth > 2) {
+          addProse(source);
+          return;
+        }
+        const { id, title } = headingId(node, source, pos);
+        if (node.depth === 1) {
+          phase = {
+            id: id ?? slug(title, `phase-${out.phases.length + 1}`),
+            title,
+            prose: "",
+            steps: [],
+            pos,
+          };
+          out.phases.push(phase);
+          step = undefined;
+        } else {
+          step = {
+            id: id ?? slug(title, `step-${pos.line}`),
+            title,
+            prose: "",
+            notes: [],
+            actions: [],
+            rollbacks: [],
+            pos,
+          };
+          addSteps([step]);
+        }
+        return;
+      }
+      case "code": {
+        const block = readCodeBlock(path, md.text, node);
+        if (!block) {
+          addProse(source);
+          return;
+        }
+        if (!step) {
+          throw new RunbookError(
+            "bad-attribute",
+            "this action is not inside a step",
+            pos,
+            "put a ## heading (the step) above it",
+          );
+        }
+        if (hint) {
+          throw new RunbookError(
+            "bad-attribute",
+            "an action inside a hint",
+            pos,
+            "move the block out of the {% hint %}",
+          );
+        }
+        if (block.kind === "action") step.actions.push(block.action);
+        else step.rollbacks.push(block.rollback);
+        return;
+      }
+      case "blockquote": {
+        const alert = readAlert(source, pos);
+        if (alert) addNote(alert);
+        else addProse(source);
+        return;
+      }
+      default:
+        addProse(source);
+    }
+  };
+
+  // Tags were taken out of the tree; put them back in document order.
+  const tags = [...md.tags];
+  for (const node of md.root.children) {
+    const line = node.position?.start.line ?? 0;
+    while (tags[0] && tags[0].pos.line < line) onTag(tags.shift() as TagLine);
+    onNode(node);
+  }
+  for (const tag of tags) onTag(tag);
+  if (hint) {
+    throw new RunbookError(
+      "bad-attribute",
+      "{% hint %} is never closed",
+      hint.pos,
+      "add {% endhint %} after the hint's text",
+    );
+  }
+  return out;
+}
+
+/** Declarations of an included file fill in what the including file has not declared itself. */
+function mergeFrontMatter(into: FrontMatter, from: FrontMatter): void {
+  for (const key of ["roles", "groups", "vars"] as const) {
+    const have = new Set(into[key].map((d) => d.name));
+    for (const d of from[key]) {
+      if (!have.has(d.name)) (into[key] as { name: string }[]).push(d);
+    }
+  }
+}
+
+function headingId(node: Heading, source: string, pos: SourcePos): { id?: string; title: string } {
+  const text = mdToString(node).trim();
+  const m = /\s*(\{[^{}]*\})\s*$/.exec(text);
+  const attrText = m?.[1];
+  if (!attrText?.includes("#")) return { title: text };
+  const braceCol = source.lastIndexOf(attrText);
+  const list = parseAttributes(attrText, { ...pos, col: pos.col + Math.max(braceCol, 0) });
+  if (list.attrs.length > 0) {
+    throw new RunbookError(
+      "bad-attribute",
+      `a heading takes only an id, not ${list.attrs[0]?.key}=`,
+      list.attrs[0]?.pos ?? pos,
+      "put attributes on the step's code blocks",
+    );
+  }
+  return { id: list.id, title: text.slice(0, m?.index).trim() };
+}
+
+function readAlert(source: string, pos: SourcePos): Note | undefined {
+  const text = source
+    .split("\n")
+    .map((l) => l.replace(/^\s{0,3}>\s?/, ""))
+    .join("\n");
+  const m = /^\s*\[!(NOTE|TIP|IMPORTANT|WARNING|CAUTION)\]\s*/i.exec(text);
+  if (!m?.[1]) return undefined;
+  const kind = m[1].toUpperCase();
+  const level: Note["level"] = kind === "WARNING" ? "warning" : kind === "CAUTION" ? "danger" : "info";
+  return { level, text: text.slice(m[0].length).trim(), pos };
+}
+
+function hintLevel(style: string): Note["level"] {
+  switch (style) {
+    case "warning":
+      return "warning";
+    case "danger":
+      return "danger";
+    default:
+      return "info";
+  }
+}
+
+export function slug(title: string, fallback: string): string {
+  const s = title
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "");
+  return s === "" ? fallback : s;
+}
+
+function join(a: string, b: string): string {
+  return a === "" ? b : `${a}\n\n${b}`;
+}

@@ -1,0 +1,149 @@
+import { RunbookError } from "../model/errors.ts";
+import type { SourcePos } from "../model/runbook.ts";
+
+export type TemplateArg = { kind: "literal"; value: string | number } | { kind: "ref"; path: string[] };
+
+export interface TemplateFilter {
+  name: FilterName;
+  args: TemplateArg[];
+}
+
+export interface TemplateExpr {
+  path: string[];
+  filters: TemplateFilter[];
+  /** The text between the braces, for messages. */
+  source: string;
+  pos: SourcePos;
+}
+
+export type TemplatePart = { kind: "text"; text: string } | { kind: "expr"; expr: TemplateExpr };
+
+export const FILTERS = ["addr", "join", "first", "default", "raw"] as const;
+export type FilterName = (typeof FILTERS)[number];
+
+const FILTER_ARITY: Record<FilterName, number> = { addr: 1, join: 1, first: 0, default: 1, raw: 0 };
+
+/** Position of `offset` inside `text`, which starts at `base` in its file. */
+export function posAt(text: string, offset: number, base: SourcePos): SourcePos {
+  let line = base.line;
+  let col = base.col;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    if (text[i] === "\n") {
+      line++;
+      col = 1;
+    } else {
+      col++;
+    }
+  }
+  return { file: base.file, line, col };
+}
+
+/** Splits text into literal runs and `{{ expr }}` parts. */
+export function parseTemplate(text: string, base: SourcePos): TemplatePart[] {
+  const parts: TemplatePart[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const open = text.indexOf("{{", i);
+    if (open < 0) {
+      parts.push({ kind: "text", text: text.slice(i) });
+      break;
+    }
+    if (open > i) parts.push({ kind: "text", text: text.slice(i, open) });
+    const close = text.indexOf("}}", open + 2);
+    const pos = posAt(text, open, base);
+    if (close < 0) {
+      throw new RunbookError("bad-template", "a {{ is not closed with }}", pos, "close the variable with }}");
+    }
+    const source = text.slice(open + 2, close).trim();
+    parts.push({ kind: "expr", expr: parseExpr(source, pos) });
+    i = close + 2;
+  }
+  return parts;
+}
+
+/** Every expression in a text, for checks that do not render. */
+export function templateExprs(text: string, base: SourcePos): TemplateExpr[] {
+  return parseTemplate(text, base).flatMap((p) => (p.kind === "expr" ? [p.expr] : []));
+}
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*)*/;
+
+function parseExpr(source: string, pos: SourcePos): TemplateExpr {
+  const segments = splitOutsideQuotes(source, "|").map((s) => s.trim());
+  const head = segments[0] ?? "";
+  const m = IDENT.exec(head);
+  if (!m || m[0] !== head) {
+    throw new RunbookError(
+      "bad-template",
+      `"{{ ${source} }}" does not name a variable`,
+      pos,
+      "write {{ name }} or {{ name | filter:arg }}",
+    );
+  }
+  const filters: TemplateFilter[] = [];
+  for (const seg of segments.slice(1)) {
+    const [nameRaw = "", ...argParts] = splitOutsideQuotes(seg, ":");
+    const name = nameRaw.trim();
+    if (!(FILTERS as readonly string[]).includes(name)) {
+      throw new RunbookError(
+        "bad-template",
+        `unknown filter "${name}" in {{ ${source} }}`,
+        pos,
+        `filters are ${FILTERS.join(", ")}`,
+      );
+    }
+    const filterName = name as FilterName;
+    const argText = argParts.join(":").trim();
+    const args = argText === "" ? [] : [parseArg(argText, source, pos)];
+    if (args.length !== FILTER_ARITY[filterName]) {
+      throw new RunbookError(
+        "bad-template",
+        `filter "${name}" takes ${FILTER_ARITY[filterName]} argument(s) in {{ ${source} }}`,
+        pos,
+        filterName === "join"
+          ? "write join:';'"
+          : filterName === "addr"
+            ? "write addr:9876"
+            : `write ${name}`,
+      );
+    }
+    filters.push({ name: filterName, args });
+  }
+  return { path: head.split("."), filters, source, pos };
+}
+
+function parseArg(text: string, source: string, pos: SourcePos): TemplateArg {
+  const q = text[0];
+  if ((q === "'" || q === '"') && text.endsWith(q) && text.length >= 2) {
+    return { kind: "literal", value: text.slice(1, -1) };
+  }
+  if (/^-?\d+(\.\d+)?$/.test(text)) return { kind: "literal", value: Number(text) };
+  const m = IDENT.exec(text);
+  if (m && m[0] === text) return { kind: "ref", path: text.split(".") };
+  throw new RunbookError(
+    "bad-template",
+    `cannot read the filter argument ${JSON.stringify(text)} in {{ ${source} }}`,
+    pos,
+    "quote text arguments: join:';'",
+  );
+}
+
+function splitOutsideQuotes(text: string, sep: string): string[] {
+  const out: string[] = [];
+  let quote: string | undefined;
+  let cur = "";
+  for (const c of text) {
+    if (quote) {
+      if (c === quote) quote = undefined;
+    } else if (c === "'" || c === '"') {
+      quote = c;
+    } else if (c === sep) {
+      out.push(cur);
+      cur = "";
+      continue;
+    }
+    cur += c;
+  }
+  out.push(cur);
+  return out;
+}

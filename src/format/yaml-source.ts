@@ -1,0 +1,110 @@
+import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, type YAMLMap } from "yaml";
+import { RunbookError } from "../model/errors.ts";
+import type { Scalar, SourcePos } from "../model/runbook.ts";
+import { didYouMean } from "./suggest.ts";
+
+/**
+ * A YAML document with positions, shared by the front matter and inventory readers so both report
+ * `file:line:col` for every mistake. `lineOffset` is the file line where the YAML text begins.
+ */
+export class YamlSource {
+  private readonly counter = new LineCounter();
+  readonly root: Node | null;
+
+  constructor(
+    readonly file: string,
+    text: string,
+    private readonly lineOffset = 1,
+  ) {
+    const doc = parseDocument(text, { lineCounter: this.counter, prettyErrors: false, uniqueKeys: true });
+    const first = doc.errors[0];
+    if (first) {
+      const [off] = first.pos;
+      const p = this.posOf(off);
+      throw new RunbookError(
+        "yaml",
+        `invalid YAML: ${first.message.split("\n")[0]}`,
+        p,
+        yamlHint(first.code),
+      );
+    }
+    this.root = doc.contents as Node | null;
+  }
+
+  posOf(offset: number): SourcePos {
+    const lp = this.counter.linePos(offset);
+    return { file: this.file, line: lp.line + this.lineOffset - 1, col: lp.col };
+  }
+
+  nodePos(node: Node | null | undefined): SourcePos {
+    return this.posOf(node?.range?.[0] ?? 0);
+  }
+
+  /** The entries of a mapping, each key checked against `allowed` (when given). */
+  entries(
+    node: Node | null | undefined,
+    what: string,
+    allowed?: readonly string[],
+  ): [string, Node | null, SourcePos][] {
+    if (node === null || node === undefined) return [];
+    if (!isMap(node)) {
+      throw new RunbookError("front-matter", `${what} must be a mapping of name: value`, this.nodePos(node));
+    }
+    return (node as YAMLMap<Node, Node | null>).items.map((pair) => {
+      const key = pair.key;
+      const name = isScalar(key) ? String(key.value) : "";
+      const pos = this.nodePos(key);
+      if (allowed && !allowed.includes(name)) {
+        throw new RunbookError(
+          "unknown-key",
+          `unknown key "${name}" in ${what}`,
+          pos,
+          didYouMean(name, allowed) ?? `allowed keys: ${allowed.join(", ")}`,
+        );
+      }
+      return [name, pair.value ?? null, pos];
+    });
+  }
+
+  string(node: Node | null, what: string): string {
+    if (isScalar(node) && (typeof node.value === "string" || typeof node.value === "number")) {
+      return String(node.value);
+    }
+    throw new RunbookError("front-matter", `${what} must be text`, this.nodePos(node));
+  }
+
+  scalar(node: Node | null, what: string): Scalar {
+    if (isScalar(node) && ["string", "number", "boolean"].includes(typeof node.value)) {
+      return node.value as Scalar;
+    }
+    throw new RunbookError(
+      "front-matter",
+      `${what} must be text, a number or true/false`,
+      this.nodePos(node),
+    );
+  }
+
+  bool(node: Node | null, what: string): boolean {
+    if (isScalar(node) && typeof node.value === "boolean") return node.value;
+    throw new RunbookError("front-matter", `${what} must be true or false`, this.nodePos(node));
+  }
+
+  stringList(node: Node | null, what: string): string[] {
+    if (isSeq(node)) return node.items.map((item) => this.string(item as Node, `each item of ${what}`));
+    throw new RunbookError("front-matter", `${what} must be a list such as [a, b]`, this.nodePos(node));
+  }
+}
+
+export { isMap, isScalar, isSeq };
+
+function yamlHint(code: string): string {
+  switch (code) {
+    case "DUPLICATE_KEY":
+      return "remove or rename the repeated key";
+    case "BAD_INDENT":
+    case "MISSING_CHAR":
+      return "check the indentation and the colons of this line";
+    default:
+      return "fix the YAML at this line (quote values containing : or #)";
+  }
+}

@@ -1,0 +1,195 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { homedir, userInfo } from "node:os";
+import { join, resolve } from "node:path";
+import SSHConfig from "ssh-config";
+import { NAME, ROLE_NAME } from "../format/front-matter.ts";
+import { didYouMean } from "../format/suggest.ts";
+import { isMap, YamlSource } from "../format/yaml-source.ts";
+import { RunbookError } from "../model/errors.ts";
+import type { Host, Inventory, TransportKind } from "../model/inventory.ts";
+import type { Scalar } from "../model/runbook.ts";
+
+const TOP_KEYS = ["vars", "hosts", "groups"] as const;
+const HOST_KEYS = [
+  "transport",
+  "address",
+  "port",
+  "user",
+  "identity",
+  "agent",
+  "known_hosts",
+  "roles",
+  "vars",
+] as const;
+const TRANSPORTS: TransportKind[] = ["local", "ssh"];
+
+export interface InventoryOptions {
+  /** Text of the ssh client config; defaults to ~/.ssh/config when it exists. */
+  sshConfig?: string;
+}
+
+export function loadInventory(file: string, opts: InventoryOptions = {}): Inventory {
+  const path = resolve(file);
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    throw new RunbookError(
+      "io",
+      `cannot read the inventory ${file}`,
+      undefined,
+      "pass an existing file with -i",
+    );
+  }
+  return parseInventory(path, text, opts.sshConfig ?? readSshConfig());
+}
+
+function readSshConfig(): string {
+  try {
+    return readFileSync(join(homedir(), ".ssh", "config"), "utf8");
+  } catch {
+    return "";
+  }
+}
+
+/** Machines from YAML; ssh machines fill what they leave out from the ssh client config, as `ssh` would. */
+export function parseInventory(file: string, text: string, sshConfigText = ""): Inventory {
+  const y = new YamlSource(file, text);
+  if (!isMap(y.root)) {
+    throw new RunbookError(
+      "inventory",
+      "an inventory is a mapping with hosts:",
+      y.nodePos(y.root),
+      "see runbooks/inventories/local.yaml",
+    );
+  }
+  const sshConfig = SSHConfig.parse(sshConfigText);
+  const inv: Inventory = {
+    file,
+    sha256: createHash("sha256").update(text).digest("hex"),
+    vars: {},
+    hosts: [],
+    groups: {},
+  };
+  let groupsNode: Parameters<YamlSource["entries"]>[0] = null;
+  for (const [key, value] of y.entries(y.root, "the inventory", TOP_KEYS)) {
+    if (key === "vars") inv.vars = readVars(y, value, "vars");
+    else if (key === "groups") groupsNode = value;
+    else {
+      for (const [name, node, pos] of y.entries(value, "hosts")) {
+        if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name)) {
+          throw new RunbookError(
+            "inventory",
+            `machine name "${name}" is not allowed`,
+            pos,
+            "use letters, digits, ., - and _",
+          );
+        }
+        inv.hosts.push(readHost(y, name, node, pos, sshConfig));
+      }
+    }
+  }
+  if (inv.hosts.length === 0) {
+    throw new RunbookError(
+      "inventory",
+      "the inventory has no hosts",
+      { file, line: 1, col: 1 },
+      "add hosts: with at least one machine",
+    );
+  }
+  const names = inv.hosts.map((h) => h.name);
+  for (const [name, members, pos] of y.entries(groupsNode, "groups")) {
+    const list = y.stringList(members, `group ${name}`);
+    for (const m of list) {
+      if (!names.includes(m)) {
+        throw new RunbookError(
+          "inventory",
+          `group ${name} names machine "${m}", which is not in hosts`,
+          pos,
+          didYouMean(m, names),
+        );
+      }
+    }
+    inv.groups[name] = list;
+  }
+  return inv;
+}
+
+function readHost(
+  y: YamlSource,
+  name: string,
+  node: Parameters<YamlSource["entries"]>[0],
+  pos: Host["pos"],
+  sshConfig: SSHConfig,
+): Host {
+  const fields = new Map(y.entries(node, `machine ${name}`, HOST_KEYS).map(([k, v]) => [k, v]));
+  const str = (k: string) => (fields.has(k) ? y.string(fields.get(k) ?? null, `${k} of ${name}`) : undefined);
+  const transport = (str("transport") ?? "ssh") as TransportKind;
+  if (!TRANSPORTS.includes(transport)) {
+    throw new RunbookError(
+      "inventory",
+      `transport of ${name} must be local or ssh`,
+      y.nodePos(fields.get("transport")),
+      didYouMean(transport, TRANSPORTS),
+    );
+  }
+  const roles = fields.has("roles") ? y.stringList(fields.get("roles") ?? null, `roles of ${name}`) : [];
+  for (const r of roles) {
+    if (!ROLE_NAME.test(r))
+      throw new RunbookError("inventory", `role name "${r}" of ${name} is not allowed`, pos);
+  }
+  const computed = transport === "ssh" ? sshConfig.compute(str("address") ?? name) : {};
+  const fromSsh = (k: string): string | undefined => {
+    const v = computed[k];
+    return Array.isArray(v) ? v[0] : v;
+  };
+  const portText = str("port") ?? fromSsh("Port") ?? "22";
+  const port = Number(portText);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new RunbookError(
+      "inventory",
+      `port of ${name} must be a number from 1 to 65535`,
+      y.nodePos(fields.get("port")),
+    );
+  }
+  const address =
+    transport === "local" ? (str("address") ?? "127.0.0.1") : (fromSsh("HostName") ?? str("address") ?? name);
+  const identity = str("identity") ?? fromSsh("IdentityFile");
+  return {
+    name,
+    transport,
+    address,
+    port,
+    user: str("user") ?? fromSsh("User") ?? (transport === "local" ? userInfo().username : undefined),
+    identity: identity ? expandHome(identity) : undefined,
+    agent: fields.has("agent") ? y.bool(fields.get("agent") ?? null, `agent of ${name}`) : false,
+    knownHosts: str("known_hosts") ? expandHome(str("known_hosts") as string) : undefined,
+    roles,
+    vars: fields.has("vars") ? readVars(y, fields.get("vars") ?? null, `vars of ${name}`) : {},
+    pos,
+  };
+}
+
+function readVars(
+  y: YamlSource,
+  node: Parameters<YamlSource["entries"]>[0],
+  what: string,
+): Record<string, Scalar> {
+  const out: Record<string, Scalar> = {};
+  for (const [k, v, pos] of y.entries(node, what)) {
+    if (!NAME.test(k))
+      throw new RunbookError(
+        "inventory",
+        `variable name "${k}" is not allowed`,
+        pos,
+        "use lower case letters, digits and _",
+      );
+    out[k] = y.scalar(v, `${what}.${k}`);
+  }
+  return out;
+}
+
+function expandHome(p: string): string {
+  return p.startsWith("~/") ? join(homedir(), p.slice(2)) : p;
+}

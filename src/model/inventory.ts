@@ -1,0 +1,30 @@
+import type { Scalar, SourcePos } from "./runbook.ts";
+
+export type TransportKind = "local" | "ssh";
+
+/** One machine the runner acts on. Several may share a physical host (the local inventory does). */
+export interface Host {
+  name: string;
+  transport: TransportKind;
+  address: string;
+  port: number;
+  user?: string;
+  /** Private key file for ssh; the passphrase, if any, is asked at run time. */
+  identity?: string;
+  /** Use the ssh-agent at $SSH_AUTH_SOCK. */
+  agent: boolean;
+  /** known_hosts file to check host keys against (default ~/.ssh/known_hosts). */
+  knownHosts?: string;
+  roles: string[];
+  vars: Record<string, Scalar>;
+  pos: SourcePos;
+}
+
+export interface Inventory {
+  file: string;
+  sha256: string;
+  vars: Record<string, Scalar>;
+  hosts: Host[];
+  /** Inventory groups: name -> host names. */
+  groups: Record<string, string[]>;
+}

@@ -1,0 +1,115 @@
+import type { TransportKind } from "./inventory.ts";
+import type { Note, Risk, SourcePos } from "./runbook.ts";
+
+export const PLAN_FORMAT = "runbook-plan/1";
+
+export interface PlannedWait {
+  kind: "log" | "port" | "command";
+  target: string;
+  pattern?: string;
+  timeoutMs: number;
+}
+
+interface PlannedBase {
+  source: SourcePos;
+  risk: Risk;
+  /** Late-bound variables (captured during the run, or secrets) still written ⟨name⟩ in the text. */
+  deferred: string[];
+}
+
+export interface PlannedShell extends PlannedBase {
+  kind: "shell";
+  command: string;
+  background: boolean;
+  log?: string;
+  wait?: PlannedWait;
+  timeoutMs: number;
+  retries: number;
+  retryDelayMs: number;
+  capture?: string;
+  expect?: string;
+}
+
+export interface PlannedFile extends PlannedBase {
+  kind: "file";
+  path: string;
+  content: string;
+  mode: string;
+}
+
+export interface PlannedTs extends PlannedBase {
+  kind: "ts";
+  code: string;
+  timeoutMs: number;
+  retries: number;
+  retryDelayMs: number;
+}
+
+export type PlannedAction = PlannedShell | PlannedFile | PlannedTs;
+
+export interface PlannedRollback {
+  source: SourcePos;
+  command: string;
+  timeoutMs: number;
+  deferred: string[];
+}
+
+/** What one step does on one machine. */
+export interface PlannedTarget {
+  host: string;
+  actions: PlannedAction[];
+  rollback: PlannedRollback[];
+}
+
+export interface PlannedStep {
+  id: string;
+  title: string;
+  phase: string;
+  prose: string;
+  notes: Note[];
+  risk: Risk;
+  /** The word to type before a destructive step runs. */
+  confirm?: string;
+  targets: PlannedTarget[];
+  /** Why a step with actions runs nowhere (every action's when= is false), if so. */
+  skipped?: string;
+  source: SourcePos;
+}
+
+export interface PlannedPhase {
+  id: string;
+  title: string;
+  prose: string;
+  steps: PlannedStep[];
+}
+
+export interface PlanHost {
+  name: string;
+  transport: TransportKind;
+  address: string;
+  port: number;
+  user?: string;
+  roles: string[];
+  /** Every declared variable as resolved on this machine; secrets are omitted. */
+  vars: Record<string, string>;
+}
+
+export interface Plan {
+  format: typeof PLAN_FORMAT;
+  /** sha256 over everything below: what was reviewed is what runs. */
+  hash: string;
+  runbook: {
+    file: string;
+    title: string;
+    summary?: string;
+    intro: string;
+    sources: { file: string; sha256: string }[];
+  };
+  inventory: { file: string; sha256: string };
+  /** Values given with --var (secrets never appear). */
+  overrides: Record<string, string>;
+  limit?: string[];
+  secrets: string[];
+  hosts: PlanHost[];
+  phases: PlannedPhase[];
+}

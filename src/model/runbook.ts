@@ -1,0 +1,133 @@
+// The parsed runbook: plain data, produced by `format`, consumed by `plan`.
+
+export interface SourcePos {
+  file: string;
+  line: number;
+  col: number;
+}
+
+export type Risk = "read" | "change" | "destructive";
+
+export const RISKS: readonly Risk[] = ["read", "change", "destructive"];
+
+export type Scalar = string | number | boolean;
+
+export interface VarDecl {
+  name: string;
+  default?: Scalar;
+  describe?: string;
+  choices?: string[];
+  pattern?: string;
+  secret: boolean;
+  raw: boolean;
+  pos: SourcePos;
+}
+
+export interface RoleDecl {
+  name: string;
+  describe?: string;
+  vars: Record<string, Scalar>;
+  pos: SourcePos;
+}
+
+export interface GroupDecl {
+  name: string;
+  members: string[];
+  pos: SourcePos;
+}
+
+export interface Wait {
+  kind: "log" | "port" | "command";
+  /** log: the file; port: `port` or `host:port`; command: the shell command. */
+  target: string;
+  /** log only: the regular expression a new line must match. */
+  pattern?: string;
+}
+
+interface ActionBase {
+  /** Raw `on=` selectors, e.g. ["nameserver", "@a"]. */
+  on: string[];
+  when?: string;
+  pos: SourcePos;
+}
+
+export interface ShellAction extends ActionBase {
+  kind: "shell";
+  command: string;
+  risk: Risk;
+  confirm?: string;
+  background: boolean;
+  log?: string;
+  wait?: Wait;
+  timeoutMs?: number;
+  retries: number;
+  retryDelayMs: number;
+  capture?: string;
+  expect?: string;
+}
+
+export interface FileAction extends ActionBase {
+  kind: "file";
+  path: string;
+  content: string;
+  mode: string;
+  lang: string;
+  risk: Risk;
+  confirm?: string;
+}
+
+export interface TsAction extends ActionBase {
+  kind: "ts";
+  code: string;
+  risk: Risk;
+  confirm?: string;
+  timeoutMs?: number;
+  retries: number;
+  retryDelayMs: number;
+}
+
+export type Action = ShellAction | FileAction | TsAction;
+
+export interface Rollback extends ActionBase {
+  command: string;
+  timeoutMs?: number;
+}
+
+export interface Note {
+  level: "info" | "warning" | "danger";
+  text: string;
+  pos: SourcePos;
+}
+
+export interface Step {
+  id: string;
+  title: string;
+  /** Markdown prose of the step, without its action fences. */
+  prose: string;
+  notes: Note[];
+  actions: Action[];
+  rollbacks: Rollback[];
+  pos: SourcePos;
+}
+
+export interface Phase {
+  id: string;
+  title: string;
+  prose: string;
+  steps: Step[];
+  pos: SourcePos;
+}
+
+export interface Runbook {
+  file: string;
+  title: string;
+  summary?: string;
+  intro: string;
+  confirm?: string;
+  roles: RoleDecl[];
+  groups: GroupDecl[];
+  vars: VarDecl[];
+  phases: Phase[];
+  /** Every file read to build this runbook (itself and its includes), with its sha256. */
+  sources: { file: string; sha256: string }[];
+}

@@ -1,0 +1,276 @@
+import { createHash } from "node:crypto";
+import { evaluateCondition, parseCondition } from "../format/condition.ts";
+import { didYouMean } from "../format/suggest.ts";
+import { RunbookError } from "../model/errors.ts";
+import type { Inventory } from "../model/inventory.ts";
+import {
+  PLAN_FORMAT,
+  type Plan,
+  type PlanHost,
+  type PlannedAction,
+  type PlannedPhase,
+  type PlannedRollback,
+  type PlannedStep,
+  type PlannedTarget,
+} from "../model/plan.ts";
+import { type Action, RISKS, type Risk, type Runbook, type Step } from "../model/runbook.ts";
+import { HostScope, type PlanInputs } from "./scope.ts";
+import { Targets } from "./targets.ts";
+
+export const DEFAULT_COMMAND_TIMEOUT_MS = 10 * 60_000;
+export const DEFAULT_WAIT_TIMEOUT_MS = 2 * 60_000;
+
+export interface PlanOptions {
+  vars?: Record<string, string>;
+  limit?: string[];
+}
+
+/** Runbook + inventory + variables -> every step with, per machine, exactly what will run. */
+export function buildPlan(runbook: Runbook, inventory: Inventory, opts: PlanOptions = {}): Plan {
+  const overrides = opts.vars ?? {};
+  const declared = new Map(runbook.vars.map((v) => [v.name, v]));
+  for (const name of Object.keys(overrides)) {
+    const decl = declared.get(name);
+    if (!decl) {
+      throw new RunbookError(
+        "usage",
+        `--var ${name}: this runbook declares no variable ${name}`,
+        undefined,
+        suggestVar(name, runbook),
+      );
+    }
+    if (decl.secret) {
+      throw new RunbookError(
+        "usage",
+        `--var ${name}: ${name} is a secret and is never taken on the command line`,
+        undefined,
+        `supply it at run time (it is asked for, or read from RUNBOOK_SECRET_${name.toUpperCase()})`,
+      );
+    }
+  }
+  const targets = new Targets(runbook, inventory, opts.limit);
+  targets.checkRolesCovered();
+  const inputs: PlanInputs = { runbook, inventory, overrides, targets };
+  const participants = targets.participants();
+  const captured = new Set<string>();
+  const scopes = new Map(participants.map((h) => [h.name, new HostScope(inputs, h, captured)]));
+  const scopeFor = (name: string) => {
+    const s = scopes.get(name);
+    if (s) return s;
+    const host = inventory.hosts.find((h) => h.name === name);
+    if (!host) throw new Error(`no host ${name}`);
+    const created = new HostScope(inputs, host, captured);
+    scopes.set(name, created);
+    return created;
+  };
+
+  const phases: PlannedPhase[] = runbook.phases.map((phase) => ({
+    id: phase.id,
+    title: phase.title,
+    prose: phase.prose,
+    steps: phase.steps.map((step) => {
+      const planned = planStep(step, phase.id, runbook, targets, scopeFor);
+      for (const a of step.actions) if (a.kind === "shell" && a.capture) captured.add(a.capture);
+      return planned;
+    }),
+  }));
+
+  const hosts: PlanHost[] = participants.map((h) => {
+    const scope = scopeFor(h.name);
+    const vars: Record<string, string> = {};
+    for (const v of runbook.vars) {
+      if (v.secret) continue;
+      try {
+        vars[v.name] = scope.valueOf(v.name) ?? "";
+      } catch (e) {
+        // A variable this machine never uses may lack a value; only a used one is an error.
+        if (!(e instanceof RunbookError && e.code === "bad-variable" && e.message.includes("has no value")))
+          throw e;
+      }
+    }
+    return {
+      name: h.name,
+      transport: h.transport,
+      address: h.address,
+      port: h.port,
+      user: h.user,
+      roles: h.roles,
+      vars,
+    };
+  });
+
+  const body: Omit<Plan, "hash"> = {
+    format: PLAN_FORMAT,
+    runbook: {
+      file: runbook.file,
+      title: runbook.title,
+      summary: runbook.summary,
+      intro: runbook.intro,
+      sources: runbook.sources,
+    },
+    inventory: { file: inventory.file, sha256: inventory.sha256 },
+    overrides,
+    limit: opts.limit,
+    secrets: runbook.vars.filter((v) => v.secret).map((v) => v.name),
+    hosts,
+    phases,
+  };
+  return { ...body, hash: planHash(body) };
+}
+
+/** Canonical JSON (sorted keys) so the hash depends on content, not on property order. */
+export function planHash(body: Omit<Plan, "hash">): string {
+  return createHash("sha256").update(canonicalJson(body)).digest("hex");
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function planStep(
+  step: Step,
+  phaseId: string,
+  runbook: Runbook,
+  targets: Targets,
+  scopeFor: (host: string) => HostScope,
+): PlannedStep {
+  const byHost = new Map<string, PlannedTarget>();
+  const target = (host: string) => {
+    let t = byHost.get(host);
+    if (!t) {
+      t = { host, actions: [], rollback: [] };
+      byHost.set(host, t);
+    }
+    return t;
+  };
+  const applies = (when: string | undefined, scope: HostScope, pos: Action["pos"]) => {
+    if (when === undefined) return true;
+    return evaluateCondition(parseCondition(when, pos), (name) => scope.valueOf(name) ?? "");
+  };
+  let risk: Risk = "read";
+  let confirmSource: { text: string; host: string; pos: Action["pos"] } | undefined;
+  for (const action of step.actions) {
+    for (const host of targets.resolve(action.on, action.pos)) {
+      const scope = scopeFor(host.name);
+      if (!applies(action.when, scope, action.pos)) continue;
+      target(host.name).actions.push(planAction(action, scope));
+      if (RISKS.indexOf(action.risk) > RISKS.indexOf(risk)) risk = action.risk;
+      if (action.risk === "destructive" && !confirmSource) {
+        confirmSource = {
+          text: action.confirm ?? runbook.confirm ?? step.id,
+          host: host.name,
+          pos: action.pos,
+        };
+      }
+    }
+  }
+  for (const rb of step.rollbacks) {
+    for (const host of targets.resolve(rb.on, rb.pos)) {
+      const scope = scopeFor(host.name);
+      if (!applies(rb.when, scope, rb.pos)) continue;
+      const r = scope.render(rb.command, "shell", { ...rb.pos, line: rb.pos.line + 1, col: 1 });
+      const planned: PlannedRollback = {
+        source: rb.pos,
+        command: r.text,
+        timeoutMs: rb.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+        deferred: r.deferred,
+      };
+      // A rollback only makes sense where the step did something.
+      if (byHost.has(host.name) || step.actions.length === 0) target(host.name).rollback.push(planned);
+    }
+  }
+  const order = targets.participants().map((h) => h.name);
+  const planned: PlannedStep = {
+    id: step.id,
+    title: step.title,
+    phase: phaseId,
+    prose: step.prose,
+    notes: step.notes,
+    risk: step.actions.length === 0 ? "read" : risk,
+    targets: [...byHost.values()].sort((a, b) => order.indexOf(a.host) - order.indexOf(b.host)),
+    source: step.pos,
+  };
+  if (confirmSource) {
+    planned.confirm = scopeFor(confirmSource.host).render(confirmSource.text, "text", confirmSource.pos).text;
+  }
+  if (step.actions.length > 0 && byHost.size === 0) {
+    planned.skipped = "no machine matches: every action's on= or when= excludes all machines";
+    planned.risk = "read";
+  }
+  return planned;
+}
+
+function planAction(action: Action, scope: HostScope): PlannedAction {
+  const body = { ...action.pos, line: action.pos.line + 1, col: 1 };
+  const attr = (text: string | undefined, mode: "shell" | "text" = "text") =>
+    text === undefined ? undefined : scope.render(text, mode, action.pos);
+  switch (action.kind) {
+    case "shell": {
+      const cmd = scope.render(action.command, "shell", body);
+      const wait = action.wait;
+      const waitTarget = wait ? attr(wait.target, wait.kind === "command" ? "shell" : "text") : undefined;
+      const deferred = [...cmd.deferred, ...(waitTarget?.deferred ?? [])];
+      return {
+        kind: "shell",
+        source: action.pos,
+        risk: action.risk,
+        deferred: [...new Set(deferred)],
+        command: cmd.text,
+        background: action.background,
+        log: attr(action.log)?.text,
+        wait:
+          wait && waitTarget
+            ? {
+                kind: wait.kind,
+                target: waitTarget.text,
+                pattern: attr(wait.pattern)?.text,
+                timeoutMs: action.timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS,
+              }
+            : undefined,
+        timeoutMs: action.background
+          ? (action.timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS)
+          : (action.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS),
+        retries: action.retries,
+        retryDelayMs: action.retryDelayMs,
+        capture: action.capture,
+        expect: attr(action.expect)?.text,
+      };
+    }
+    case "file": {
+      const content = scope.render(action.content, "text", body);
+      const path = scope.render(action.path, "text", action.pos);
+      return {
+        kind: "file",
+        source: action.pos,
+        risk: action.risk,
+        deferred: [...new Set([...content.deferred, ...path.deferred])],
+        path: path.text,
+        content: content.text,
+        mode: action.mode,
+      };
+    }
+    case "ts":
+      return {
+        kind: "ts",
+        source: action.pos,
+        risk: action.risk,
+        deferred: [],
+        code: action.code,
+        timeoutMs: action.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+        retries: action.retries,
+        retryDelayMs: action.retryDelayMs,
+      };
+  }
+}
+
+function suggestVar(name: string, runbook: Runbook): string {
+  const names = runbook.vars.map((v) => v.name);
+  return didYouMean(name, names) ?? `declared variables: ${names.join(", ")}`;
+}

@@ -1,0 +1,269 @@
+import type { TemplateExpr } from "../format/template.ts";
+import { parseTemplate } from "../format/template.ts";
+import { RunbookError } from "../model/errors.ts";
+import type { Host, Inventory } from "../model/inventory.ts";
+import type { Runbook, SourcePos, VarDecl } from "../model/runbook.ts";
+import { shellQuote } from "./shell-quote.ts";
+import type { Targets } from "./targets.ts";
+
+/** Marks a late-bound variable in planned text; the engine replaces it when the step starts. */
+export const deferredToken = (name: string, raw: boolean) => `⟨${name}${raw ? "|raw" : ""}⟩`;
+export const DEFERRED = /⟨([a-z_][a-z0-9_]*)(\|raw)?⟩/g;
+
+type Value =
+  | { kind: "text"; text: string; raw: boolean }
+  | { kind: "hosts"; hosts: Host[] }
+  | { kind: "list"; items: string[] };
+
+export interface Rendered {
+  text: string;
+  deferred: string[];
+}
+
+export interface PlanInputs {
+  runbook: Runbook;
+  inventory: Inventory;
+  overrides: Record<string, string>;
+  targets: Targets;
+}
+
+/** Variables as seen from one machine, in the documented order of precedence. */
+export class HostScope {
+  private readonly decls: Map<string, VarDecl>;
+  private readonly cache = new Map<string, string>();
+
+  constructor(
+    private readonly inputs: PlanInputs,
+    readonly host: Host,
+    private readonly captured: ReadonlySet<string>,
+  ) {
+    this.decls = new Map(inputs.runbook.vars.map((v) => [v.name, v]));
+  }
+
+  /** Renders `text`; in `shell` mode every value is quoted as one word unless raw. */
+  render(text: string, mode: "shell" | "text", pos: SourcePos): Rendered {
+    return this.renderWith(text, mode, pos, []);
+  }
+
+  private renderWith(text: string, mode: "shell" | "text", pos: SourcePos, stack: string[]): Rendered {
+    const deferred: string[] = [];
+    let out = "";
+    for (const part of parseTemplate(text, pos)) {
+      if (part.kind === "text") {
+        out += part.text;
+        continue;
+      }
+      out += this.renderExpr(part.expr, mode, deferred, stack);
+    }
+    return { text: out, deferred };
+  }
+
+  /** The resolved text value of a declared variable (undefined for secrets and captured values). */
+  valueOf(name: string): string | undefined {
+    const decl = this.decls.get(name);
+    if (decl?.secret) return undefined;
+    return this.resolve(name, [], { file: this.inputs.runbook.file, line: 1, col: 1 });
+  }
+
+  private renderExpr(
+    expr: TemplateExpr,
+    mode: "shell" | "text",
+    deferred: string[],
+    stack: string[],
+  ): string {
+    const [head = ""] = expr.path;
+    const late = this.isLate(head);
+    if (late) {
+      const raw = expr.filters.some((f) => f.name === "raw") || (this.decls.get(head)?.raw ?? false);
+      if (!deferred.includes(head)) deferred.push(head);
+      return deferredToken(head, mode === "text" || raw);
+    }
+    let value = this.lookup(expr, stack);
+    for (const f of expr.filters) value = this.applyFilter(f.name, f.args, value, expr, stack);
+    if (value.kind !== "text") {
+      throw new RunbookError(
+        "bad-template",
+        `{{ ${expr.source} }} is a list of ${value.kind === "hosts" ? "machines" : "values"}`,
+        expr.pos,
+        "turn it into text with | join:',' (after | addr:PORT for machines)",
+      );
+    }
+    const raw = value.raw || expr.filters.some((f) => f.name === "raw");
+    return mode === "shell" && !raw ? shellQuote(value.text) : value.text;
+  }
+
+  private isLate(name: string): boolean {
+    const decl = this.decls.get(name);
+    if (decl) return decl.secret;
+    return this.captured.has(name);
+  }
+
+  private lookup(expr: TemplateExpr, stack: string[]): Value {
+    const [head = "", field = ""] = expr.path;
+    switch (head) {
+      case "host":
+        return { kind: "text", text: hostField(this.host, field), raw: false };
+      case "hosts":
+        return {
+          kind: "hosts",
+          hosts: this.inputs.targets.resolve([field], expr.pos, { ignoreLimit: true }),
+        };
+      case "runbook":
+        return { kind: "text", text: this.inputs.runbook.title, raw: false };
+      default:
+        return {
+          kind: "text",
+          text: this.resolve(head, stack, expr.pos),
+          raw: this.decls.get(head)?.raw ?? false,
+        };
+    }
+  }
+
+  private applyFilter(
+    name: string,
+    args: TemplateExpr["filters"][number]["args"],
+    value: Value,
+    expr: TemplateExpr,
+    stack: string[],
+  ): Value {
+    const arg = args[0];
+    const fail = (why: string, hint: string) =>
+      new RunbookError("bad-template", `{{ ${expr.source} }}: ${why}`, expr.pos, hint);
+    switch (name) {
+      case "addr": {
+        if (value.kind !== "hosts")
+          throw fail("addr applies to machines", "write {{ hosts.ROLE | addr:9876 }}");
+        return {
+          kind: "list",
+          items: value.hosts.map((h) => {
+            const port =
+              arg?.kind === "ref"
+                ? new HostScope(this.inputs, h, this.captured).resolve(arg.path[0] ?? "", stack, expr.pos)
+                : String(arg?.value ?? "");
+            return `${h.address}:${port}`;
+          }),
+        };
+      }
+      case "join": {
+        const sep =
+          arg?.kind === "literal" ? String(arg.value) : this.resolve(arg?.path[0] ?? "", stack, expr.pos);
+        if (value.kind === "text") return value;
+        const items = value.kind === "hosts" ? value.hosts.map((h) => h.address) : value.items;
+        return { kind: "text", text: items.join(sep), raw: false };
+      }
+      case "first": {
+        if (value.kind === "text") return value;
+        const first = value.kind === "hosts" ? value.hosts[0]?.address : value.items[0];
+        if (first === undefined)
+          throw fail("the list is empty", "check the inventory has a machine with that role");
+        return { kind: "text", text: first, raw: false };
+      }
+      case "default": {
+        if (value.kind !== "text" || value.text !== "") return value;
+        const text =
+          arg?.kind === "literal" ? String(arg.value) : this.resolve(arg?.path[0] ?? "", stack, expr.pos);
+        return { kind: "text", text, raw: false };
+      }
+      case "raw":
+        return value.kind === "text" ? { ...value, raw: true } : value;
+      default:
+        throw fail(`unknown filter ${name}`, "see docs/runbook-format.md");
+    }
+  }
+
+  /** A declared variable's value on this machine: --var, machine, inventory, role, default. */
+  private resolve(name: string, stack: string[], pos: SourcePos): string {
+    const cached = this.cache.get(name);
+    if (cached !== undefined) return cached;
+    if (stack.includes(name)) {
+      throw new RunbookError(
+        "bad-variable",
+        `variables refer to each other in a loop: ${[...stack, name].join(" -> ")}`,
+        pos,
+        "break the loop",
+      );
+    }
+    const decl = this.decls.get(name);
+    if (!decl) {
+      throw new RunbookError(
+        "undefined-variable",
+        `variable "${name}" is not declared`,
+        pos,
+        "declare it under vars:",
+      );
+    }
+    if (decl.secret) {
+      throw new RunbookError(
+        "bad-variable",
+        `secret ${name} cannot be used here`,
+        pos,
+        "secrets may appear only in commands and files",
+      );
+    }
+    const { value, from } = this.rawValue(decl);
+    if (value === undefined) {
+      throw new RunbookError(
+        "bad-variable",
+        `variable ${name} has no value on machine ${this.host.name}`,
+        pos,
+        `set it in the inventory (hosts: ${this.host.name}: vars: ${name}: ...) or pass --var ${name}=...`,
+      );
+    }
+    const text = this.renderWith(String(value), "text", decl.pos, [...stack, name]).text;
+    if (decl.choices && !decl.choices.includes(text)) {
+      throw new RunbookError(
+        "bad-variable",
+        `${name}=${text} (${from}) is not one of ${decl.choices.join(", ")}`,
+        decl.pos,
+        `choose one of ${decl.choices.join(", ")}`,
+      );
+    }
+    if (decl.pattern && !new RegExp(decl.pattern).test(text)) {
+      throw new RunbookError(
+        "bad-variable",
+        `${name}=${text} (${from}) does not match ${decl.pattern}`,
+        decl.pos,
+        decl.describe,
+      );
+    }
+    this.cache.set(name, text);
+    return text;
+  }
+
+  private rawValue(decl: VarDecl): { value: string | number | boolean | undefined; from: string } {
+    const { overrides, inventory, runbook } = this.inputs;
+    const name = decl.name;
+    if (name in overrides) return { value: overrides[name], from: "--var" };
+    if (name in this.host.vars)
+      return { value: this.host.vars[name], from: `machine ${this.host.name} in the inventory` };
+    if (name in inventory.vars) return { value: inventory.vars[name], from: "inventory vars" };
+    const roleValues = runbook.roles.filter((r) => this.host.roles.includes(r.name) && name in r.vars);
+    const first = roleValues[0];
+    if (first) {
+      const other = roleValues.find((r) => r.vars[name] !== first.vars[name]);
+      if (other) {
+        throw new RunbookError(
+          "bad-variable",
+          `machine ${this.host.name} has roles ${first.name} and ${other.name}, which set ${name} differently`,
+          other.pos,
+          "give each role its own machine in the inventory",
+        );
+      }
+      return { value: first.vars[name], from: `role ${first.name}` };
+    }
+    return { value: decl.default, from: "default" };
+  }
+}
+
+function hostField(host: Host, field: string): string {
+  switch (field) {
+    case "name":
+      return host.name;
+    case "address":
+      return host.address;
+    case "user":
+      return host.user ?? "";
+    default:
+      return String(host.port);
+  }
+}

@@ -1,0 +1,93 @@
+import { didYouMean } from "../format/suggest.ts";
+import { RunbookError } from "../model/errors.ts";
+import type { Host, Inventory } from "../model/inventory.ts";
+import type { Runbook, SourcePos } from "../model/runbook.ts";
+
+/** Turns `on=` selectors into machines of the inventory. */
+export class Targets {
+  private readonly roles: Set<string>;
+  private readonly groups: Map<string, string[]>;
+  private readonly limit?: Set<string>;
+
+  constructor(
+    private readonly runbook: Runbook,
+    private readonly inventory: Inventory,
+    limit?: string[],
+  ) {
+    this.roles = new Set(runbook.roles.map((r) => r.name));
+    this.groups = new Map(runbook.groups.map((g) => [g.name, g.members]));
+    if (limit) this.limit = new Set(limit.flatMap((l) => this.limitNames(l)));
+  }
+
+  /** Machines that play at least one of this runbook's roles, in inventory order. */
+  participants(): Host[] {
+    return this.inventory.hosts.filter((h) => h.roles.some((r) => this.roles.has(r)));
+  }
+
+  /** Every declared role must have a machine, or the plan would silently skip its steps. */
+  checkRolesCovered(): void {
+    for (const role of this.runbook.roles) {
+      if (!this.inventory.hosts.some((h) => h.roles.includes(role.name))) {
+        throw new RunbookError(
+          "unknown-role",
+          `no machine in ${this.inventory.file} has role ${role.name}, which this runbook needs`,
+          role.pos,
+          `add "${role.name}" to the roles: of a machine in the inventory`,
+        );
+      }
+    }
+  }
+
+  resolve(on: string[], pos: SourcePos, opts: { ignoreLimit?: boolean } = {}): Host[] {
+    const names = new Set<string>();
+    for (const sel of on) for (const h of this.select(sel, pos)) names.add(h);
+    return this.inventory.hosts.filter(
+      (h) => names.has(h.name) && (opts.ignoreLimit || !this.limit || this.limit.has(h.name)),
+    );
+  }
+
+  private select(sel: string, pos: SourcePos): string[] {
+    if (sel === "all") return this.participants().map((h) => h.name);
+    if (sel.startsWith("@")) {
+      const name = sel.slice(1);
+      if (!this.inventory.hosts.some((h) => h.name === name)) {
+        throw new RunbookError(
+          "unknown-target",
+          `machine ${name} in on= is not in the inventory ${this.inventory.file}`,
+          pos,
+          didYouMean(
+            name,
+            this.inventory.hosts.map((h) => h.name),
+          ) ?? "check the machine names in the inventory",
+        );
+      }
+      return [name];
+    }
+    const roles = this.expandRoles(sel, []);
+    return this.inventory.hosts.filter((h) => h.roles.some((r) => roles.includes(r))).map((h) => h.name);
+  }
+
+  private expandRoles(sel: string, seen: string[]): string[] {
+    if (this.roles.has(sel)) return [sel];
+    const members = this.groups.get(sel) ?? [];
+    return seen.includes(sel) ? [] : members.flatMap((m) => this.expandRoles(m, [...seen, sel]));
+  }
+
+  private limitNames(entry: string): string[] {
+    const inGroup = this.inventory.groups[entry];
+    if (inGroup) return inGroup;
+    if (this.inventory.hosts.some((h) => h.name === entry)) return [entry];
+    if (this.roles.has(entry) || this.groups.has(entry))
+      return this.select(entry, { file: "--limit", line: 0, col: 0 });
+    throw new RunbookError(
+      "usage",
+      `--limit ${entry}: no machine, inventory group or role of that name`,
+      undefined,
+      didYouMean(entry, [
+        ...this.inventory.hosts.map((h) => h.name),
+        ...Object.keys(this.inventory.groups),
+        ...this.roles,
+      ]),
+    );
+  }
+}
