@@ -13,7 +13,8 @@ Exit codes:
   2   invalid input: bad arguments, a runbook or inventory with errors
   3   aborted by the operator
   4   refused: lock held, host key unknown or changed, saved plan out of date
-  70  internal error (a bug: please report it with the output)`;
+  70  internal error (a bug: please report it with the output)
+`;
 
 /** Parses argv and runs one command; returns the exit code instead of exiting. */
 export async function runCli(argv: string[], io: Io): Promise<ExitCode> {
