@@ -1,0 +1,61 @@
+import type { PlannedStep } from "../model/plan.ts";
+import type { Decision } from "./events.ts";
+
+/**
+ * Everything the engine asks a person. The terminal UI, `--yes` and scripts each supply one; the engine
+ * never reads a key itself.
+ */
+export interface DecisionSource {
+  /** Who decides, journaled with every decision (user@host, or "--yes by user@host"). */
+  readonly who: string;
+  /** Before a step runs: run, skip (with a reason) or abort. */
+  beforeStep(step: PlannedStep): Promise<Decision>;
+  /** A destructive step: the operator must type `step.confirm`; returns what was typed. */
+  confirmWord(step: PlannedStep): Promise<string | undefined>;
+  /** Some machines failed: retry them, roll the step back, skip on, or abort. */
+  afterFailure(step: PlannedStep, failedHosts: string[]): Promise<Decision>;
+  /** On abort: which completed steps to roll back, offered newest first. */
+  rollbackOnAbort(completed: PlannedStep[]): Promise<PlannedStep[]>;
+  /**
+   * Machines where this step was running when an earlier runner died: the operator checks them and
+   * says whether to run it again there, count it as done, or stop. Never re-run silently.
+   */
+  resolveUnknown(step: PlannedStep, hosts: string[]): Promise<"rerun" | "done" | "abort">;
+  /** A secret the plan needs; never journaled. */
+  secret(name: string): Promise<string | undefined>;
+}
+
+export interface AutoDecisionOptions {
+  who: string;
+  /** The word given with --confirm: destructive steps whose confirmation word equals it may run. */
+  confirm?: string;
+  /** What to do with machines in an unknown state on resume (default: stop and ask for a person). */
+  unknown?: "rerun" | "done" | "abort";
+  /** Secrets from the environment (RUNBOOK_SECRET_NAME). */
+  secrets?: Record<string, string>;
+}
+
+/** `--yes`: confirms read and change steps; destructive ones only with the right `--confirm WORD`. */
+export function autoDecisions(opts: AutoDecisionOptions): DecisionSource {
+  return {
+    who: opts.who,
+    async beforeStep() {
+      return { kind: "run" };
+    },
+    async confirmWord() {
+      return opts.confirm;
+    },
+    async afterFailure() {
+      return { kind: "abort" };
+    },
+    async resolveUnknown() {
+      return opts.unknown ?? "abort";
+    },
+    async rollbackOnAbort() {
+      return [];
+    },
+    async secret(name) {
+      return opts.secrets?.[name];
+    },
+  };
+}

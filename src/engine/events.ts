@@ -1,0 +1,59 @@
+import type { Risk } from "../model/runbook.ts";
+
+/** Where one step stands on one machine. */
+export type HostStatus =
+  | "pending"
+  | "awaiting-decision"
+  | "running"
+  | "waiting"
+  | "ok"
+  | "failed"
+  | "skipped"
+  | "rolled-back"
+  | "unknown";
+
+export type StepStatus = HostStatus;
+
+export type RunStatus = "running" | "ok" | "failed" | "aborted";
+
+export type Decision =
+  | { kind: "run" }
+  | { kind: "skip"; reason: string }
+  | { kind: "retry" }
+  | { kind: "rollback" }
+  | { kind: "abort" };
+
+/**
+ * The one event stream of a run. The terminal UI, the plain reporter, the JSON writer and the journal
+ * all consume it; replaying a journal through the reducer rebuilds the run's state for resume.
+ */
+export type EngineEvent =
+  | {
+      type: "run-started";
+      at: string;
+      runId: string;
+      planHash: string;
+      title: string;
+      resumed: boolean;
+      steps: { id: string; title: string; phase: string; risk: Risk; hosts: string[] }[];
+    }
+  | { type: "step-started"; at: string; stepId: string; hosts: string[] }
+  | { type: "decision"; at: string; stepId: string; decision: Decision; by: string }
+  | { type: "host-status"; at: string; stepId: string; host: string; status: HostStatus; detail?: string }
+  | { type: "output"; at: string; stepId: string; host: string; stream: "stdout" | "stderr"; text: string }
+  | { type: "captured"; at: string; stepId: string; host: string; name: string; value: string }
+  | {
+      type: "host-finished";
+      at: string;
+      stepId: string;
+      host: string;
+      status: HostStatus;
+      exitCode: number | null;
+      durationMs: number;
+      error?: string;
+    }
+  | { type: "step-finished"; at: string; stepId: string; status: StepStatus }
+  | { type: "rollback-finished"; at: string; stepId: string; host: string; ok: boolean; error?: string }
+  | { type: "run-finished"; at: string; status: RunStatus; failedStep?: string };
+
+export type EventOf<T extends EngineEvent["type"]> = Extract<EngineEvent, { type: T }>;

@@ -1,0 +1,270 @@
+import type { PlannedAction, PlannedShell, PlannedWait } from "../model/plan.ts";
+import { shellQuote } from "../plan/shell-quote.ts";
+import type { Transport } from "../transport/transport.ts";
+import type { HostStatus } from "./events.ts";
+
+export interface ActionContext {
+  transport: Transport;
+  stepId: string;
+  /** Directory on the machine for this run's files (background logs). */
+  remoteRunDir: string;
+  signal: AbortSignal;
+  output(stream: "stdout" | "stderr", text: string): void;
+  status(status: HostStatus, detail?: string): void;
+  /** Runs a TypeScript action in the runner. */
+  runTs(code: string): Promise<void>;
+}
+
+export interface ActionOutcome {
+  ok: boolean;
+  exitCode: number | null;
+  error?: string;
+  captured?: string;
+}
+
+/** Runs one action on one machine, with its retries. Never throws for a failing command. */
+export async function executeAction(action: PlannedAction, ctx: ActionContext): Promise<ActionOutcome> {
+  const retries = action.kind === "file" ? 0 : action.retries;
+  const delay = action.kind === "file" ? 0 : action.retryDelayMs;
+  let outcome: ActionOutcome = { ok: false, exitCode: null };
+  for (let attempt = 0; attempt <= retries; attempt++) {
+    if (attempt > 0) {
+      const wait = delay * 2 ** (attempt - 1);
+      ctx.status("running", `retry ${attempt} of ${retries} in ${Math.round(wait / 1000)}s`);
+      ctx.output(
+        "stderr",
+        `runbook: attempt ${attempt} failed (${outcome.error}); retrying in ${Math.round(wait / 1000)}s\n`,
+      );
+      await sleep(wait, ctx.signal);
+    }
+    if (ctx.signal.aborted) return { ok: false, exitCode: null, error: "cancelled" };
+    outcome = await executeOnce(action, ctx);
+    if (outcome.ok) return outcome;
+  }
+  return outcome;
+}
+
+async function executeOnce(action: PlannedAction, ctx: ActionContext): Promise<ActionOutcome> {
+  switch (action.kind) {
+    case "file":
+      try {
+        await ctx.transport.upload(action.path, action.content, Number.parseInt(action.mode, 8));
+        ctx.output("stdout", `wrote ${action.path} (${action.content.length} bytes, mode ${action.mode})\n`);
+        return { ok: true, exitCode: 0 };
+      } catch (e) {
+        return { ok: false, exitCode: null, error: `writing ${action.path} failed: ${(e as Error).message}` };
+      }
+    case "ts":
+      try {
+        await ctx.runTs(action.code);
+        return { ok: true, exitCode: 0 };
+      } catch (e) {
+        return { ok: false, exitCode: null, error: `ts action failed: ${(e as Error).message}` };
+      }
+    case "shell":
+      return action.background ? runBackground(action, ctx) : runForeground(action, ctx);
+  }
+}
+
+async function runForeground(action: PlannedShell, ctx: ActionContext): Promise<ActionOutcome> {
+  let stdout = "";
+  const res = await ctx.transport.exec(action.command, {
+    timeoutMs: action.timeoutMs,
+    signal: ctx.signal,
+    onStdout: (t) => {
+      if (action.capture || action.expect) stdout += t;
+      ctx.output("stdout", t);
+    },
+    onStderr: (t) => ctx.output("stderr", t),
+  });
+  if (res.cancelled) return { ok: false, exitCode: null, error: "cancelled" };
+  if (res.timedOut)
+    return { ok: false, exitCode: null, error: `timed out after ${action.timeoutMs / 1000}s` };
+  if (res.code !== 0) return { ok: false, exitCode: res.code, error: `exit code ${res.code}` };
+  if (action.expect && !new RegExp(action.expect, "m").test(stdout)) {
+    return { ok: false, exitCode: res.code, error: `output does not match /${action.expect}/` };
+  }
+  if (action.wait) {
+    const waited = await waitFor(action.wait, ctx, undefined, 0);
+    if (!waited.ok) return { ...waited, exitCode: res.code };
+  }
+  return { ok: true, exitCode: 0, captured: action.capture ? stdout.trim() : undefined };
+}
+
+/**
+ * Starts the command detached, keeps its PID, and returns once its wait (if any) is met. A log wait only
+ * counts lines written after this start, so an old "boot success" from an earlier run never matches.
+ */
+async function runBackground(action: PlannedShell, ctx: ActionContext): Promise<ActionOutcome> {
+  const log = action.log ?? `${ctx.remoteRunDir}/${ctx.stepId}.log`;
+  const logOffset = action.wait?.kind === "log" ? await fileSize(ctx, action.wait.target) : 0;
+  const start = [
+    `mkdir -p "$(dirname ${shellQuote(log)})"`,
+    `setsid nohup bash -c ${shellQuote(action.command)} > ${shellQuote(log)} 2>&1 < /dev/null &`,
+    "echo $!",
+  ].join("\n");
+  let pidText = "";
+  const res = await ctx.transport.exec(start, {
+    timeoutMs: 30_000,
+    signal: ctx.signal,
+    onStdout: (t) => {
+      pidText += t;
+    },
+    onStderr: (t) => ctx.output("stderr", t),
+  });
+  const pid = Number(pidText.trim());
+  if (res.code !== 0 || !Number.isInteger(pid)) {
+    return {
+      ok: false,
+      exitCode: res.code,
+      error: `could not start the background command (exit ${res.code})`,
+    };
+  }
+  ctx.output("stdout", `started in the background, pid ${pid}, output in ${log}\n`);
+  if (!action.wait) return { ok: true, exitCode: 0, captured: undefined };
+  return waitFor(action.wait, ctx, { pid, log }, logOffset);
+}
+
+async function fileSize(ctx: ActionContext, path: string): Promise<number> {
+  let out = "";
+  await ctx.transport.exec(`stat -c %s ${quotePath(path)} 2>/dev/null || echo 0`, {
+    timeoutMs: 10_000,
+    signal: ctx.signal,
+    onStdout: (t) => {
+      out += t;
+    },
+  });
+  return Number(out.trim()) || 0;
+}
+
+/** Paths in attributes are not shell-quoted by the planner; quote here, keeping `~/` meaning home. */
+function quotePath(path: string): string {
+  return shellQuote(path);
+}
+
+const POLL_MS = 500;
+
+async function waitFor(
+  wait: PlannedWait,
+  ctx: ActionContext,
+  proc: { pid: number; log: string } | undefined,
+  logOffset: number,
+): Promise<ActionOutcome> {
+  const deadline = Date.now() + wait.timeoutMs;
+  ctx.status("waiting", describeWait(wait));
+  const pattern = wait.pattern ? new RegExp(wait.pattern) : undefined;
+  let offset = logOffset;
+  let pending = "";
+  while (Date.now() < deadline) {
+    if (ctx.signal.aborted) return { ok: false, exitCode: null, error: "cancelled" };
+    switch (wait.kind) {
+      case "log": {
+        const { text, size } = await readFrom(ctx, wait.target, offset);
+        if (size < offset)
+          offset = 0; // rotated or truncated: read it again from the start
+        else if (text !== "") {
+          offset += Buffer.byteLength(text);
+          ctx.output("stdout", text);
+          pending += text;
+          const lines = pending.split("\n");
+          pending = lines.pop() ?? "";
+          if (pattern && [...lines, pending].some((l) => pattern.test(l))) return { ok: true, exitCode: 0 };
+        }
+        break;
+      }
+      case "port": {
+        const [host, port] = wait.target.includes(":") ? wait.target.split(":") : ["127.0.0.1", wait.target];
+        const r = await ctx.transport.exec(`exec 3<>/dev/tcp/${host}/${port}`, {
+          timeoutMs: 5000,
+          signal: ctx.signal,
+        });
+        if (r.code === 0) return { ok: true, exitCode: 0 };
+        break;
+      }
+      case "command": {
+        const r = await ctx.transport.exec(wait.target, {
+          timeoutMs: Math.max(1000, deadline - Date.now()),
+          signal: ctx.signal,
+        });
+        if (r.code === 0) return { ok: true, exitCode: 0 };
+        break;
+      }
+    }
+    if (proc && !(await alive(ctx, proc.pid))) {
+      const tail = await tailOf(ctx, proc.log);
+      return {
+        ok: false,
+        exitCode: null,
+        error: `the background process (pid ${proc.pid}) exited before ${describeWait(wait)}${tail ? `; last output:\n${tail}` : ""}`,
+      };
+    }
+    await sleep(Math.min(POLL_MS, Math.max(0, deadline - Date.now())), ctx.signal);
+  }
+  return {
+    ok: false,
+    exitCode: null,
+    error: `timed out after ${wait.timeoutMs / 1000}s waiting for ${describeWait(wait)}`,
+  };
+}
+
+async function readFrom(
+  ctx: ActionContext,
+  path: string,
+  offset: number,
+): Promise<{ text: string; size: number }> {
+  let out = "";
+  const q = quotePath(path);
+  await ctx.transport.exec(
+    `s=$(stat -c %s ${q} 2>/dev/null || echo 0); echo "$s"; if [ "$s" -ge ${offset} ]; then tail -c +${offset + 1} ${q} | head -c 1048576; fi`,
+    {
+      timeoutMs: 10_000,
+      signal: ctx.signal,
+      onStdout: (t) => {
+        out += t;
+      },
+    },
+  );
+  const nl = out.indexOf("\n");
+  const size = Number(out.slice(0, nl)) || 0;
+  return { text: size < offset ? "" : out.slice(nl + 1), size };
+}
+
+async function alive(ctx: ActionContext, pid: number): Promise<boolean> {
+  const r = await ctx.transport.exec(`kill -0 ${pid} 2>/dev/null`, { timeoutMs: 5000, signal: ctx.signal });
+  return r.code === 0;
+}
+
+async function tailOf(ctx: ActionContext, path: string): Promise<string> {
+  let out = "";
+  await ctx.transport.exec(`tail -n 20 ${quotePath(path)} 2>/dev/null`, {
+    timeoutMs: 5000,
+    onStdout: (t) => {
+      out += t;
+    },
+  });
+  return out.trimEnd();
+}
+
+export function describeWait(w: PlannedWait): string {
+  switch (w.kind) {
+    case "log":
+      return `/${w.pattern}/ in ${w.target}`;
+    case "port":
+      return `port ${w.target}`;
+    case "command":
+      return `\`${w.target.trim()}\` to succeed`;
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}

@@ -1,0 +1,428 @@
+import type { Plan, PlanHost, PlannedStep, PlannedTarget } from "../model/plan.ts";
+import { DEFERRED } from "../plan/scope.ts";
+import { shellQuote } from "../plan/shell-quote.ts";
+import { type Transport, TransportError } from "../transport/transport.ts";
+import type { DecisionSource } from "./decisions.ts";
+import type { Decision, EngineEvent, HostStatus, RunStatus } from "./events.ts";
+import { executeAction } from "./execute-action.ts";
+import { Masker } from "./masker.ts";
+import { initialRunState, type RunState, reduceRun } from "./state.ts";
+import { runTsAction } from "./ts-action.ts";
+
+export interface RunOptions {
+  plan: Plan;
+  runId: string;
+  connect(host: PlanHost): Promise<Transport>;
+  decisions: DecisionSource;
+  /** Every event, in order; the journal, the reporters and the UI subscribe here. */
+  emit(event: EngineEvent): void;
+  /** Aborting stops the running commands on every machine and ends the run as aborted. */
+  signal?: AbortSignal;
+  /** How many machines run a step at once. */
+  parallel?: number;
+  /** Start at this step (earlier ones are skipped, journaled as such). */
+  from?: string;
+  /** Run only these steps. */
+  only?: string[];
+  /** State rebuilt from the journal of an earlier, interrupted run of the same plan. */
+  resumeFrom?: RunState;
+}
+
+export interface RunResult {
+  status: RunStatus;
+  /** A machine refused us (host key, authentication): exit code 4 rather than 1. */
+  refused: boolean;
+  state: RunState;
+}
+
+/** Runs a plan step by step; the only place that decides what happens next. */
+export async function runPlan(opts: RunOptions): Promise<RunResult> {
+  const { plan, decisions } = opts;
+  const masker = new Masker();
+  const signal = opts.signal ?? new AbortController().signal;
+  const connections = new Map<string, Promise<Transport>>();
+  const hostsByName = new Map(plan.hosts.map((h) => [h.name, h]));
+  let state: RunState = opts.resumeFrom ?? initialRunState;
+  let refused = false;
+  const now = () => new Date().toISOString();
+  const emit = (e: EngineEvent) => {
+    state = reduceRun(state, e);
+    opts.emit(e);
+  };
+  const secrets = new Map<string, string>();
+  for (const name of plan.secrets) {
+    const value = await decisions.secret(name);
+    if (value !== undefined) {
+      secrets.set(name, value);
+      masker.add(value);
+    }
+  }
+
+  const steps = plan.phases.flatMap((p) => p.steps);
+  emit({
+    type: "run-started",
+    at: now(),
+    runId: opts.runId,
+    planHash: plan.hash,
+    title: plan.runbook.title,
+    resumed: opts.resumeFrom !== undefined,
+    steps: steps.map((s) => ({
+      id: s.id,
+      title: s.title,
+      phase: s.phase,
+      risk: s.risk,
+      hosts: s.targets.map((t) => t.host),
+    })),
+  });
+  // A command that was running when the previous runner died may or may not have finished.
+  for (const s of steps) {
+    for (const [host, h] of Object.entries(state.steps[s.id]?.hosts ?? {})) {
+      if (h.status === "running" || h.status === "waiting" || h.status === "awaiting-decision") {
+        emit({
+          type: "host-status",
+          at: now(),
+          stepId: s.id,
+          host,
+          status: "unknown",
+          detail: "the runner stopped while this was running",
+        });
+      }
+    }
+  }
+
+  const connect = (name: string): Promise<Transport> => {
+    let c = connections.get(name);
+    if (!c) {
+      const host = hostsByName.get(name);
+      if (!host) return Promise.reject(new Error(`machine ${name} is not in the plan`));
+      c = opts.connect(host);
+      connections.set(name, c);
+    }
+    return c;
+  };
+
+  const decide = async (step: PlannedStep, d: Promise<Decision>): Promise<Decision> => {
+    const decision = await d;
+    emit({ type: "decision", at: now(), stepId: step.id, decision, by: decisions.who });
+    return decision;
+  };
+
+  const runHost = async (step: PlannedStep, target: PlannedTarget): Promise<boolean> => {
+    const started = Date.now();
+    const host = target.host;
+    emit({ type: "host-status", at: now(), stepId: step.id, host, status: "running" });
+    const streams = new LineStreams((stream, text) =>
+      emit({ type: "output", at: now(), stepId: step.id, host, stream, text: masker.mask(text) }),
+    );
+    let transport: Transport;
+    try {
+      transport = await connect(host);
+    } catch (e) {
+      if (e instanceof TransportError && e.code !== "connect-failed") refused = true;
+      const error = masker.mask((e as Error).message);
+      emit({
+        type: "host-finished",
+        at: now(),
+        stepId: step.id,
+        host,
+        status: "failed",
+        exitCode: null,
+        durationMs: Date.now() - started,
+        error,
+      });
+      return false;
+    }
+    const vars = plan.hosts.find((h) => h.name === host)?.vars ?? {};
+    for (const action of target.actions) {
+      const fill = (text: string) => fillDeferred(text, state.captured[host] ?? {}, secrets);
+      const filled =
+        action.kind === "shell"
+          ? {
+              ...action,
+              command: fill(action.command),
+              wait: action.wait && { ...action.wait, target: fill(action.wait.target) },
+            }
+          : action.kind === "file"
+            ? {
+                ...action,
+                content: fillText(action.content, state.captured[host] ?? {}, secrets),
+                path: fillText(action.path, state.captured[host] ?? {}, secrets),
+              }
+            : action;
+      const outcome = await executeAction(filled, {
+        transport,
+        stepId: step.id,
+        remoteRunDir: `~/.runbook/runs/${opts.runId}`,
+        signal,
+        output: (stream, text) => streams.write(stream, text),
+        status: (status: HostStatus, detail?: string) =>
+          emit({ type: "host-status", at: now(), stepId: step.id, host, status, detail }),
+        runTs: (code) =>
+          runTsAction(code, {
+            vars,
+            host: hostsByName.get(host) as PlanHost,
+            transport,
+            signal,
+            output: (stream, text) => streams.write(stream, text),
+            capture: (name, value) =>
+              emit({ type: "captured", at: now(), stepId: step.id, host, name, value: masker.mask(value) }),
+          }),
+      });
+      streams.flush();
+      if (outcome.captured !== undefined && action.kind === "shell" && action.capture) {
+        emit({
+          type: "captured",
+          at: now(),
+          stepId: step.id,
+          host,
+          name: action.capture,
+          value: masker.mask(outcome.captured),
+        });
+      }
+      if (!outcome.ok) {
+        emit({
+          type: "host-finished",
+          at: now(),
+          stepId: step.id,
+          host,
+          status: "failed",
+          exitCode: outcome.exitCode,
+          durationMs: Date.now() - started,
+          error: outcome.error && masker.mask(outcome.error),
+        });
+        return false;
+      }
+    }
+    emit({
+      type: "host-finished",
+      at: now(),
+      stepId: step.id,
+      host,
+      status: "ok",
+      exitCode: 0,
+      durationMs: Date.now() - started,
+    });
+    return true;
+  };
+
+  const rollbackStep = async (step: PlannedStep, hosts: string[]) => {
+    await Promise.all(
+      step.targets
+        .filter((t) => hosts.includes(t.host) && t.rollback.length > 0)
+        .map(async (t) => {
+          const streams = new LineStreams((stream, text) =>
+            emit({
+              type: "output",
+              at: now(),
+              stepId: step.id,
+              host: t.host,
+              stream,
+              text: masker.mask(text),
+            }),
+          );
+          try {
+            const transport = await connect(t.host);
+            for (const r of t.rollback) {
+              const res = await transport.exec(
+                fillDeferred(r.command, state.captured[t.host] ?? {}, secrets),
+                {
+                  timeoutMs: r.timeoutMs,
+                  onStdout: (x) => streams.write("stdout", x),
+                  onStderr: (x) => streams.write("stderr", x),
+                },
+              );
+              streams.flush();
+              if (res.code !== 0)
+                throw new Error(res.timedOut ? "rollback timed out" : `rollback exit code ${res.code}`);
+            }
+            emit({ type: "rollback-finished", at: now(), stepId: step.id, host: t.host, ok: true });
+          } catch (e) {
+            emit({
+              type: "rollback-finished",
+              at: now(),
+              stepId: step.id,
+              host: t.host,
+              ok: false,
+              error: masker.mask((e as Error).message),
+            });
+          }
+        }),
+    );
+  };
+
+  const completed: PlannedStep[] = [];
+  const finish = async (status: RunStatus, failedStep?: string): Promise<RunResult> => {
+    if (status !== "ok" && completed.length > 0) {
+      const chosen = await decisions.rollbackOnAbort([...completed].reverse());
+      for (const s of chosen)
+        await rollbackStep(
+          s,
+          s.targets.map((t) => t.host),
+        );
+    }
+    emit({ type: "run-finished", at: now(), status, failedStep });
+    await Promise.all([...connections.values()].map(async (c) => (await c.catch(() => undefined))?.close()));
+    return { status, refused, state };
+  };
+
+  let reachedFrom = opts.from === undefined;
+  for (const step of steps) {
+    if (signal.aborted) return finish("aborted", step.id);
+    if (!reachedFrom && step.id === opts.from) reachedFrom = true;
+    const prior = state.steps[step.id];
+    if (!reachedFrom || (opts.only && !opts.only.includes(step.id))) {
+      if (prior?.status !== "ok") {
+        await decide(
+          step,
+          Promise.resolve({
+            kind: "skip",
+            reason: opts.only ? "not in --only" : `before --from ${opts.from}`,
+          }),
+        );
+      }
+      continue;
+    }
+    if (prior?.status === "ok" || prior?.status === "skipped") continue;
+    if (step.skipped) {
+      await decide(step, Promise.resolve({ kind: "skip", reason: step.skipped ?? "" }));
+      continue;
+    }
+    const unknown = step.targets
+      .filter((t) => state.steps[step.id]?.hosts[t.host]?.status === "unknown")
+      .map((t) => t.host);
+    if (unknown.length > 0) {
+      const answer = await decisions.resolveUnknown(step, unknown);
+      if (answer === "abort") {
+        await decide(step, Promise.resolve({ kind: "abort" }));
+        return finish("aborted", step.id);
+      }
+      for (const host of unknown) {
+        if (answer === "done") {
+          emit({
+            type: "host-finished",
+            at: now(),
+            stepId: step.id,
+            host,
+            status: "ok",
+            exitCode: null,
+            durationMs: 0,
+            error: `marked done by ${decisions.who}`,
+          });
+        } else {
+          emit({
+            type: "host-status",
+            at: now(),
+            stepId: step.id,
+            host,
+            status: "pending",
+            detail: `re-run confirmed by ${decisions.who}`,
+          });
+        }
+      }
+    }
+    const before = await decide(step, decisions.beforeStep(step));
+    if (before.kind === "abort") return finish("aborted", step.id);
+    if (before.kind === "skip") continue;
+    if (step.risk === "destructive") {
+      const typed = await decisions.confirmWord(step);
+      if (typed !== step.confirm) {
+        await decide(step, Promise.resolve({ kind: "abort" }));
+        refused = true;
+        return finish("aborted", step.id);
+      }
+    }
+    emit({ type: "step-started", at: now(), stepId: step.id, hosts: step.targets.map((t) => t.host) });
+    let pending = step.targets.filter((t) => state.steps[step.id]?.hosts[t.host]?.status !== "ok");
+    for (;;) {
+      const results = await mapLimit(pending, opts.parallel ?? 16, (t) => runHost(step, t));
+      const failed = pending.filter((_, i) => !results[i]);
+      if (signal.aborted) return finish("aborted", step.id);
+      if (failed.length === 0) {
+        emit({ type: "step-finished", at: now(), stepId: step.id, status: "ok" });
+        completed.push(step);
+        break;
+      }
+      const d = await decide(
+        step,
+        decisions.afterFailure(
+          step,
+          failed.map((t) => t.host),
+        ),
+      );
+      if (d.kind === "retry") {
+        pending = failed;
+        continue;
+      }
+      if (d.kind === "skip") {
+        emit({ type: "step-finished", at: now(), stepId: step.id, status: "skipped" });
+        break;
+      }
+      if (d.kind === "rollback") {
+        await rollbackStep(
+          step,
+          step.targets.map((t) => t.host),
+        );
+        emit({ type: "step-finished", at: now(), stepId: step.id, status: "rolled-back" });
+        return finish("aborted", step.id);
+      }
+      emit({ type: "step-finished", at: now(), stepId: step.id, status: "failed" });
+      return finish(d.kind === "abort" && decisions.who.startsWith("--yes") ? "failed" : "aborted", step.id);
+    }
+  }
+  return finish("ok");
+}
+
+/** Replaces ⟨name⟩ markers with captured values or secrets, quoted as one shell word unless raw. */
+function fillDeferred(text: string, captured: Record<string, string>, secrets: Map<string, string>): string {
+  return text.replace(DEFERRED, (whole, name: string, raw?: string) => {
+    const v = captured[name] ?? secrets.get(name);
+    if (v === undefined) return whole;
+    return raw ? v : shellQuote(v);
+  });
+}
+
+function fillText(text: string, captured: Record<string, string>, secrets: Map<string, string>): string {
+  return text.replace(DEFERRED, (whole, name: string) => captured[name] ?? secrets.get(name) ?? whole);
+}
+
+/** Groups output into whole lines so a secret split across two chunks is still masked. */
+class LineStreams {
+  private readonly partial = { stdout: "", stderr: "" };
+  constructor(private readonly sink: (stream: "stdout" | "stderr", text: string) => void) {}
+
+  write(stream: "stdout" | "stderr", text: string): void {
+    const all = this.partial[stream] + text;
+    const cut = all.lastIndexOf("\n");
+    if (cut < 0) {
+      this.partial[stream] = all;
+      // A progress bar without newlines must still show up; cap what is held back.
+      if (all.length > 8192) this.flushStream(stream);
+      return;
+    }
+    this.partial[stream] = all.slice(cut + 1);
+    this.sink(stream, all.slice(0, cut + 1));
+  }
+
+  flush(): void {
+    this.flushStream("stdout");
+    this.flushStream("stderr");
+  }
+
+  private flushStream(stream: "stdout" | "stderr"): void {
+    if (this.partial[stream] !== "") this.sink(stream, this.partial[stream]);
+    this.partial[stream] = "";
+  }
+}
+
+async function mapLimit<T, R>(items: T[], limit: number, f: (t: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await f(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}

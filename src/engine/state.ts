@@ -1,0 +1,140 @@
+import type { EngineEvent, HostStatus, RunStatus, StepStatus } from "./events.ts";
+
+export interface HostState {
+  status: HostStatus;
+  exitCode: number | null;
+  durationMs?: number;
+  error?: string;
+  detail?: string;
+}
+
+export interface StepState {
+  id: string;
+  title: string;
+  phase: string;
+  status: StepStatus;
+  hosts: Record<string, HostState>;
+  skipReason?: string;
+}
+
+export interface RunState {
+  runId?: string;
+  planHash?: string;
+  title?: string;
+  status: RunStatus | "idle";
+  order: string[];
+  steps: Record<string, StepState>;
+  current?: string;
+  /** Captured variables per machine, for the steps still to run. */
+  captured: Record<string, Record<string, string>>;
+}
+
+export const initialRunState: RunState = { status: "idle", order: [], steps: {}, captured: {} };
+
+/** Pure reducer: the same fold rebuilds state live (UI) and from a journal (resume). */
+export function reduceRun(state: RunState, event: EngineEvent): RunState {
+  switch (event.type) {
+    case "run-started": {
+      const steps: Record<string, StepState> = {};
+      for (const s of event.steps) {
+        const prior = state.steps[s.id];
+        steps[s.id] = prior ?? {
+          id: s.id,
+          title: s.title,
+          phase: s.phase,
+          status: "pending",
+          hosts: Object.fromEntries(
+            s.hosts.map((h) => [h, { status: "pending" as HostStatus, exitCode: null }]),
+          ),
+        };
+      }
+      return {
+        ...state,
+        runId: event.runId,
+        planHash: event.planHash,
+        title: event.title,
+        status: "running",
+        order: event.steps.map((s) => s.id),
+        steps,
+      };
+    }
+    case "step-started":
+      return updateStep({ ...state, current: event.stepId }, event.stepId, (s) => ({
+        ...s,
+        status: "running",
+      }));
+    case "decision":
+      if (event.decision.kind === "skip") {
+        const reason = event.decision.reason;
+        return updateStep(state, event.stepId, (s) => ({
+          ...s,
+          status: "skipped",
+          skipReason: reason,
+          hosts: mapHosts(s.hosts, (h) => (h.status === "ok" ? h : { ...h, status: "skipped" })),
+        }));
+      }
+      return state;
+    case "host-status":
+      return updateHost(state, event.stepId, event.host, (h) => ({
+        ...h,
+        status: event.status,
+        detail: event.detail,
+      }));
+    case "host-finished":
+      return updateHost(state, event.stepId, event.host, () => ({
+        status: event.status,
+        exitCode: event.exitCode,
+        durationMs: event.durationMs,
+        error: event.error,
+      }));
+    case "captured":
+      return {
+        ...state,
+        captured: {
+          ...state.captured,
+          [event.host]: { ...state.captured[event.host], [event.name]: event.value },
+        },
+      };
+    case "rollback-finished":
+      return updateHost(state, event.stepId, event.host, (h) =>
+        event.ok ? { ...h, status: "rolled-back" } : { ...h, error: event.error },
+      );
+    case "step-finished":
+      return updateStep(state, event.stepId, (s) => ({ ...s, status: event.status }));
+    case "run-finished":
+      return { ...state, status: event.status, current: undefined };
+    case "output":
+      return state;
+  }
+}
+
+/** A step's status from its machines: failed wins, then running, then done. */
+export function summarizeHosts(hosts: Record<string, HostState>): StepStatus {
+  const all = Object.values(hosts).map((h) => h.status);
+  if (all.length === 0) return "ok";
+  for (const s of ["failed", "unknown", "running", "waiting", "awaiting-decision", "pending"] as const) {
+    if (all.includes(s)) return s;
+  }
+  if (all.every((s) => s === "rolled-back")) return "rolled-back";
+  if (all.every((s) => s === "skipped")) return "skipped";
+  return "ok";
+}
+
+function updateStep(state: RunState, id: string, f: (s: StepState) => StepState): RunState {
+  const step = state.steps[id];
+  return step ? { ...state, steps: { ...state.steps, [id]: f(step) } } : state;
+}
+
+function updateHost(state: RunState, stepId: string, host: string, f: (h: HostState) => HostState): RunState {
+  return updateStep(state, stepId, (s) => ({
+    ...s,
+    hosts: { ...s.hosts, [host]: f(s.hosts[host] ?? { status: "pending", exitCode: null }) },
+  }));
+}
+
+function mapHosts(
+  hosts: Record<string, HostState>,
+  f: (h: HostState) => HostState,
+): Record<string, HostState> {
+  return Object.fromEntries(Object.entries(hosts).map(([k, v]) => [k, f(v)]));
+}

@@ -1,0 +1,88 @@
+import type { EngineEvent } from "../engine/events.ts";
+import type { Style } from "./style.ts";
+
+/**
+ * Plain lines for a log, a pipe or CI: one line per event that matters, machine output prefixed with the
+ * machine's name. Never an escape code unless the style adds colour.
+ */
+export function lineReporter(write: (text: string) => void, style: Style): (e: EngineEvent) => void {
+  let total = 0;
+  const index = new Map<string, number>();
+  const titles = new Map<string, string>();
+  return (e) => {
+    switch (e.type) {
+      case "run-started":
+        total = e.steps.length;
+        e.steps.forEach((s, i) => {
+          index.set(s.id, i + 1);
+          titles.set(s.id, s.title);
+        });
+        write(
+          `${style.heading(`runbook: ${e.title}`)}  run ${e.runId}${e.resumed ? " (resumed)" : ""}  plan ${e.planHash.slice(0, 16)}\n`,
+        );
+        return;
+      case "step-started":
+        write(
+          `${style.bold(`==> [${index.get(e.stepId)}/${total}] ${titles.get(e.stepId)}`)} ${style.dim(`#${e.stepId}`)}${e.hosts.length ? ` on ${e.hosts.join(", ")}` : " (manual)"}\n`,
+        );
+        return;
+      case "decision": {
+        const d = e.decision;
+        switch (d.kind) {
+          case "skip":
+            write(
+              `${style.dim(`--- [${index.get(e.stepId)}/${total}] ${titles.get(e.stepId)}: skipped (${d.reason || "by operator"}) by ${e.by}`)}\n`,
+            );
+            return;
+          case "abort":
+            write(`${style.danger(`!!! ${titles.get(e.stepId)}: aborted by ${e.by}`)}\n`);
+            return;
+          case "retry":
+          case "rollback":
+            write(`${style.warn(`... ${titles.get(e.stepId)}: ${d.kind} by ${e.by}`)}\n`);
+            return;
+          case "run":
+            return;
+        }
+        return;
+      }
+      case "host-status":
+        if (e.status === "waiting" || e.status === "unknown")
+          write(`    ${e.host}: ${e.status}${e.detail ? ` for ${e.detail}` : ""}\n`);
+        return;
+      case "output": {
+        const lines = e.text.replace(/\n$/, "").split("\n");
+        const mark = e.stream === "stderr" ? style.warn("!") : "|";
+        for (const l of lines) write(`    ${e.host} ${mark} ${l}\n`);
+        return;
+      }
+      case "captured":
+        write(`    ${e.host}: captured ${e.name}\n`);
+        return;
+      case "host-finished": {
+        const secs = (e.durationMs / 1000).toFixed(1);
+        if (e.status === "ok") write(`    ${e.host}: ${style.ok("ok")} (${secs}s)\n`);
+        else
+          write(
+            `    ${e.host}: ${style.danger(e.status.toUpperCase())}${e.exitCode !== null ? ` exit ${e.exitCode}` : ""} (${secs}s)${e.error ? `: ${e.error}` : ""}\n`,
+          );
+        return;
+      }
+      case "rollback-finished":
+        write(`    ${e.host}: rollback ${e.ok ? style.ok("ok") : style.danger(`FAILED: ${e.error}`)}\n`);
+        return;
+      case "step-finished":
+        if (e.status !== "ok") write(`    step ${e.stepId}: ${style.danger(e.status)}\n`);
+        return;
+      case "run-finished": {
+        const text = `run finished: ${e.status}${e.failedStep ? ` at step ${e.failedStep}` : ""}`;
+        write(`${e.status === "ok" ? style.ok(text) : style.danger(text)}\n`);
+        return;
+      }
+    }
+  };
+}
+
+export function jsonReporter(write: (text: string) => void): (e: EngineEvent) => void {
+  return (e) => write(`${JSON.stringify(e)}\n`);
+}
