@@ -54,6 +54,7 @@ export type EngineEvent =
     }
   | { type: "step-finished"; at: string; stepId: string; status: StepStatus }
   | { type: "rollback-finished"; at: string; stepId: string; host: string; ok: boolean; error?: string }
+  | { type: "refused"; at: string; host: string; reason: string }
   | { type: "run-finished"; at: string; status: RunStatus; failedStep?: string };
 
 export type EventOf<T extends EngineEvent["type"]> = Extract<EngineEvent, { type: T }>;

@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import type { Plan, PlanHost, PlannedStep, PlannedTarget } from "../model/plan.ts";
 import { DEFERRED } from "../plan/scope.ts";
 import { shellQuote } from "../plan/shell-quote.ts";
@@ -5,6 +6,7 @@ import { type Transport, TransportError } from "../transport/transport.ts";
 import type { DecisionSource } from "./decisions.ts";
 import type { Decision, EngineEvent, HostStatus, RunStatus } from "./events.ts";
 import { executeAction } from "./execute-action.ts";
+import { acquireLock, type LockInfo, releaseLock } from "./lock.ts";
 import { Masker } from "./masker.ts";
 import { initialRunState, type RunState, reduceRun } from "./state.ts";
 import { runTsAction } from "./ts-action.ts";
@@ -26,6 +28,8 @@ export interface RunOptions {
   only?: string[];
   /** State rebuilt from the journal of an earlier, interrupted run of the same plan. */
   resumeFrom?: RunState;
+  /** Lock every machine of the plan for this run; without it no lock is taken (tests, dry runs). */
+  lock?: { who: string; breakStale: boolean };
 }
 
 export interface RunResult {
@@ -90,6 +94,21 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
     }
   }
 
+  const closeAll = () =>
+    Promise.all([...connections.values()].map(async (c) => (await c.catch(() => undefined))?.close()));
+  const locked: string[] = [];
+  const releaseAll = async () => {
+    await Promise.all(
+      locked.map(async (name) => {
+        try {
+          await releaseLock(await connect(name), name, opts.runId);
+        } catch {
+          // An unreachable machine keeps its lock; it shows as stale to the next run on it.
+        }
+      }),
+    );
+  };
+
   const connect = (name: string): Promise<Transport> => {
     let c = connections.get(name);
     if (!c) {
@@ -100,6 +119,39 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
     }
     return c;
   };
+
+  if (opts.lock) {
+    const info: LockInfo = {
+      runId: opts.runId,
+      who: opts.lock.who,
+      runner: hostname(),
+      pid: process.pid,
+      since: now(),
+    };
+    const results = await Promise.all(
+      plan.hosts.map(async (h) => {
+        try {
+          const r = await acquireLock(await connect(h.name), h.name, info, {
+            breakStale: opts.lock?.breakStale ?? false,
+            isAlive: runnerAlive,
+          });
+          if (r.ok) locked.push(h.name);
+          return r.ok ? undefined : { host: h.name, reason: r.reason };
+        } catch (e) {
+          if (e instanceof TransportError && e.code !== "connect-failed") refused = true;
+          return { host: h.name, reason: `cannot lock ${h.name}: ${masker.mask((e as Error).message)}` };
+        }
+      }),
+    );
+    const problems = results.filter((r) => r !== undefined);
+    if (problems.length > 0) {
+      for (const p of problems) emit({ type: "refused", at: now(), host: p.host, reason: p.reason });
+      await releaseAll();
+      emit({ type: "run-finished", at: now(), status: "aborted" });
+      await closeAll();
+      return { status: "aborted", refused: true, state };
+    }
+  }
 
   const decide = async (step: PlannedStep, d: Promise<Decision>): Promise<Decision> => {
     const decision = await d;
@@ -261,7 +313,9 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
         );
     }
     emit({ type: "run-finished", at: now(), status, failedStep });
-    await Promise.all([...connections.values()].map(async (c) => (await c.catch(() => undefined))?.close()));
+    // An unfinished run keeps its locks: it is resumable, and nobody else should act meanwhile.
+    if (status === "ok") await releaseAll();
+    await closeAll();
     return { status, refused, state };
   };
 
@@ -425,4 +479,15 @@ async function mapLimit<T, R>(items: T[], limit: number, f: (t: T) => Promise<R>
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return out;
+}
+
+/** A lock's runner is alive if it is another machine (we cannot tell) or a live PID here. */
+function runnerAlive(runner: string, pid: number): boolean {
+  if (runner !== hostname()) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
 }

@@ -104,6 +104,7 @@ export function reduceRun(state: RunState, event: EngineEvent): RunState {
     case "run-finished":
       return { ...state, status: event.status, current: undefined };
     case "output":
+    case "refused":
       return state;
   }
 }

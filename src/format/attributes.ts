@@ -98,7 +98,8 @@ export function parseAttributes(text: string, pos: SourcePos): AttributeList {
       result.attrs.push({ key, value, pos: at(start) });
       i = j + 1;
     } else {
-      const vm = /^[^\s"'}]*/.exec(text.slice(i, close));
+      // Unquoted: up to a space, a quote or the closing brace; a {{ variable }} without spaces may be part of it.
+      const vm = /^(?:\{\{[^{}\s]*\}\}|[^\s"'}])*/.exec(text.slice(i, close));
       const value = vm?.[0] ?? "";
       if (value === "") {
         throw new RunbookError(

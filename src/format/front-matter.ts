@@ -1,6 +1,6 @@
 import { RunbookError } from "../model/errors.ts";
 import type { GroupDecl, RoleDecl, Scalar, SourcePos, VarDecl } from "../model/runbook.ts";
-import { isMap, isSeq, YamlSource } from "./yaml-source.ts";
+import { isMap, isScalar, isSeq, YamlSource } from "./yaml-source.ts";
 
 export interface FrontMatter {
   title?: string;
@@ -97,7 +97,7 @@ function readVar(
 ): VarDecl {
   checkName(name, NAME, "variable", pos);
   const decl: VarDecl = { name, secret: false, raw: false, pos };
-  if (node === null || node === undefined) return decl;
+  if (node === null || node === undefined || (isScalar(node) && node.value === null)) return decl;
   if (!isMap(node)) {
     // Shorthand `name: value` is the default.
     decl.default = y.scalar(node, `vars.${name}`);

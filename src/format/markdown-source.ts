@@ -105,7 +105,8 @@ function checkFences(file: string, text: string, root: Root): void {
         const lines = src.split("\n");
         const open = /^\s{0,3}(`{3,}|~{3,})/.exec(lines[0] ?? "")?.[1];
         if (!open) continue;
-        const last = (lines[lines.length - 1] ?? "").trim();
+        // Inside a block quote every line after the first still carries its `>` markers.
+        const last = (lines[lines.length - 1] ?? "").replace(/^[\s>]*/, "").trim();
         const closed =
           lines.length > 1 && last.startsWith(open) && /^(`+|~+)$/.test(last) && last[0] === open[0];
         if (!closed) {

@@ -232,12 +232,14 @@ function parseFile(path: string, read: ReadFile, stack: string[], sources: Runbo
         return;
       }
       case "blockquote": {
+        checkNoNestedAction(node, path);
         const alert = readAlert(source, pos);
         if (alert) addNote(alert);
         else addProse(source);
         return;
       }
       default:
+        checkNoNestedAction(node, path);
         addProse(source);
     }
   };
@@ -259,6 +261,26 @@ function parseFile(path: string, read: ReadFile, stack: string[], sources: Runbo
     );
   }
   return out;
+}
+
+/**
+ * Only top-level fences are actions. A fence with attributes inside a list or a quote would be shown as
+ * prose and never run, so it is an error, like a fence with attributes of an unknown kind.
+ */
+function checkNoNestedAction(node: RootContent, path: string): void {
+  if (!("children" in node)) return;
+  for (const child of node.children as RootContent[]) {
+    if (child.type === "code" && ((child.lang ?? "").startsWith("{") || (child.meta ?? "").startsWith("{"))) {
+      const start = child.position?.start;
+      throw new RunbookError(
+        "bad-attribute",
+        "an action inside a list or a quote is never run",
+        { file: path, line: start?.line ?? 1, col: start?.column ?? 1 },
+        "move the block to the start of the line, outside the list or quote",
+      );
+    }
+    checkNoNestedAction(child, path);
+  }
 }
 
 /** Declarations of an included file fill in what the including file has not declared itself. */

@@ -25,6 +25,10 @@ export function validateRunbook(rb: Runbook): void {
   const groups = new Map(rb.groups.map((g) => [g.name, g]));
   const vars = new Map(rb.vars.map((v) => [v.name, v]));
   const selectors = [...roles, ...groups.keys(), "all"];
+  // Declared before any check runs: checkTemplate (used for defaults below) reads `captured`.
+  const captured = new Set<string>();
+  const stepIds = new Map<string, SourcePos>();
+  const phaseIds = new Map<string, SourcePos>();
 
   for (const g of rb.groups) {
     for (const m of g.members) {
@@ -58,15 +62,25 @@ export function validateRunbook(rb: Runbook): void {
         ),
       );
     }
-    if (v.default !== undefined) attempt(() => checkTemplate(String(v.default), v.pos, new Set()));
+    if (v.default !== undefined) attempt(() => checkTemplate(String(v.default), v.pos, new Set(), "at"));
   }
 
-  const captured = new Set<string>();
-  const stepIds = new Map<string, SourcePos>();
-  const phaseIds = new Map<string, SourcePos>();
-
-  function checkTemplate(text: string, pos: SourcePos, localCaptures: Set<string>): void {
-    for (const expr of templateExprs(text, pos)) checkExpr(expr, localCaptures);
+  /**
+   * `within`: `pos` is where `text` starts, so errors point inside it. `at`: the text is not in the file
+   * as written there (an attribute value, a YAML default), so errors point at `pos` itself.
+   */
+  function checkTemplate(
+    text: string,
+    pos: SourcePos,
+    localCaptures: Set<string>,
+    mode: "within" | "at" = "within",
+  ): void {
+    try {
+      for (const expr of templateExprs(text, pos)) checkExpr(expr, localCaptures);
+    } catch (e) {
+      if (mode === "at" && e instanceof RunbookError) throw new RunbookError(e.code, e.message, pos, e.hint);
+      throw e;
+    }
   }
 
   function checkExpr(expr: TemplateExpr, localCaptures: Set<string>): void {
@@ -178,7 +192,8 @@ export function validateRunbook(rb: Runbook): void {
       for (const action of step.actions) {
         attempt(() => checkTargets(action.on, action.pos));
         attempt(() => checkWhen(action.when, action.pos));
-        for (const [text, pos] of actionTexts(action)) attempt(() => checkTemplate(text, pos, local));
+        for (const [text, pos, mode] of actionTexts(action))
+          attempt(() => checkTemplate(text, pos, local, mode));
         if (action.kind === "shell" && action.capture) local.add(action.capture);
       }
       for (const rb2 of step.rollbacks) {
@@ -193,15 +208,16 @@ export function validateRunbook(rb: Runbook): void {
 }
 
 /** The texts of an action that may hold templates, each with where it starts. */
-function actionTexts(action: Action): [string, SourcePos][] {
-  const out: [string, SourcePos][] = [];
+function actionTexts(action: Action): [string, SourcePos, "within" | "at"][] {
+  const out: [string, SourcePos, "within" | "at"][] = [];
+  // Attribute values: errors point at the block, the model keeps no position per attribute.
   const push = (t: string | undefined) => {
-    if (t !== undefined) out.push([t, action.pos]);
+    if (t !== undefined) out.push([t, action.pos, "at"]);
   };
   push(action.confirm);
   switch (action.kind) {
     case "shell":
-      out.push([action.command, bodyPos(action.pos)]);
+      out.push([action.command, bodyPos(action.pos), "within"]);
       push(action.log);
       push(action.expect);
       push(action.wait?.target);
@@ -209,7 +225,7 @@ function actionTexts(action: Action): [string, SourcePos][] {
       break;
     case "file":
       push(action.path);
-      out.push([action.content, bodyPos(action.pos)]);
+      out.push([action.content, bodyPos(action.pos), "within"]);
       break;
     case "ts":
       break;

@@ -46,7 +46,8 @@ export class YamlSource {
     what: string,
     allowed?: readonly string[],
   ): [string, Node | null, SourcePos][] {
-    if (node === null || node === undefined) return [];
+    // `key:` with nothing after it is a null scalar: an empty mapping.
+    if (node === null || node === undefined || (isScalar(node) && node.value === null)) return [];
     if (!isMap(node)) {
       throw new RunbookError("front-matter", `${what} must be a mapping of name: value`, this.nodePos(node));
     }

@@ -52,6 +52,8 @@ export function buildPlan(runbook: Runbook, inventory: Inventory, opts: PlanOpti
   targets.checkRolesCovered();
   const inputs: PlanInputs = { runbook, inventory, overrides, targets };
   const participants = targets.participants();
+  /** Machines in inventory order, the order of every step's targets. */
+  const order = inventory.hosts.map((h) => h.name);
   const captured = new Set<string>();
   const scopes = new Map(participants.map((h) => [h.name, new HostScope(inputs, h, captured)]));
   const scopeFor = (name: string) => {
@@ -69,13 +71,15 @@ export function buildPlan(runbook: Runbook, inventory: Inventory, opts: PlanOpti
     title: phase.title,
     prose: phase.prose,
     steps: phase.steps.map((step) => {
-      const planned = planStep(step, phase.id, runbook, targets, scopeFor);
-      for (const a of step.actions) if (a.kind === "shell" && a.capture) captured.add(a.capture);
-      return planned;
+      // planStep adds each capture as it passes it: later actions of the same step may use it.
+      return planStep(step, phase.id, runbook, targets, scopeFor, captured, order);
     }),
   }));
 
-  const hosts: PlanHost[] = participants.map((h) => {
+  // Every machine the plan acts on: the runbook's roles, and any machine named with on=@name.
+  const targeted = new Set(phases.flatMap((p) => p.steps.flatMap((s) => s.targets.map((t) => t.host))));
+  const acting = inventory.hosts.filter((h) => participants.includes(h) || targeted.has(h.name));
+  const hosts: PlanHost[] = acting.map((h) => {
     const scope = scopeFor(h.name);
     const vars: Record<string, string> = {};
     for (const v of runbook.vars) {
@@ -118,7 +122,11 @@ export function buildPlan(runbook: Runbook, inventory: Inventory, opts: PlanOpti
   return { ...body, hash: planHash(body) };
 }
 
-/** Canonical JSON (sorted keys) so the hash depends on content, not on property order. */
+/**
+ * Canonical JSON (sorted keys) so the hash depends on content, not on property order. File paths are
+ * left out: the sha256 of every source file is in, so the same runbook checked out elsewhere gives the
+ * same hash and any edit gives another.
+ */
 export function planHash(body: Omit<Plan, "hash">): string {
   return createHash("sha256").update(canonicalJson(body)).digest("hex");
 }
@@ -127,7 +135,7 @@ function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
   if (value && typeof value === "object") {
     const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
+      .filter(([k, v]) => v !== undefined && k !== "file")
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
   }
@@ -140,6 +148,8 @@ function planStep(
   runbook: Runbook,
   targets: Targets,
   scopeFor: (host: string) => HostScope,
+  captured: Set<string>,
+  order: string[],
 ): PlannedStep {
   const byHost = new Map<string, PlannedTarget>();
   const target = (host: string) => {
@@ -170,6 +180,7 @@ function planStep(
         };
       }
     }
+    if (action.kind === "shell" && action.capture) captured.add(action.capture);
   }
   for (const rb of step.rollbacks) {
     for (const host of targets.resolve(rb.on, rb.pos)) {
@@ -186,7 +197,6 @@ function planStep(
       if (byHost.has(host.name) || step.actions.length === 0) target(host.name).rollback.push(planned);
     }
   }
-  const order = targets.participants().map((h) => h.name);
   const planned: PlannedStep = {
     id: step.id,
     title: step.title,

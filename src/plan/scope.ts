@@ -93,9 +93,8 @@ export class HostScope {
   }
 
   private isLate(name: string): boolean {
-    const decl = this.decls.get(name);
-    if (decl) return decl.secret;
-    return this.captured.has(name);
+    // A captured value replaces a declared one from the capture on.
+    return (this.decls.get(name)?.secret ?? false) || this.captured.has(name);
   }
 
   private lookup(expr: TemplateExpr, stack: string[]): Value {
@@ -110,12 +109,22 @@ export class HostScope {
         };
       case "runbook":
         return { kind: "text", text: this.inputs.runbook.title, raw: false };
-      default:
+      default: {
+        const decl = this.decls.get(head);
+        // `| default:x` covers an unset variable as well as an empty one.
+        if (
+          decl &&
+          expr.filters.some((f) => f.name === "default") &&
+          this.rawValue(decl).value === undefined
+        ) {
+          return { kind: "text", text: "", raw: decl.raw };
+        }
         return {
           kind: "text",
           text: this.resolve(head, stack, expr.pos),
-          raw: this.decls.get(head)?.raw ?? false,
+          raw: decl?.raw ?? false,
         };
+      }
     }
   }
 
@@ -209,7 +218,18 @@ export class HostScope {
         `set it in the inventory (hosts: ${this.host.name}: vars: ${name}: ...) or pass --var ${name}=...`,
       );
     }
-    const text = this.renderWith(String(value), "text", decl.pos, [...stack, name]).text;
+    const rendered = this.renderWith(String(value), "text", decl.pos, [...stack, name]);
+    const late = rendered.deferred[0];
+    if (late !== undefined) {
+      // The plan would hold ⟨late⟩ inside a value quoted as a whole, with no record that it is deferred.
+      throw new RunbookError(
+        "bad-variable",
+        `the value of ${name} uses ${late}, which is known only at run time`,
+        decl.pos,
+        `use {{ ${late} }} directly in the command or file`,
+      );
+    }
+    const text = rendered.text;
     if (decl.choices && !decl.choices.includes(text)) {
       throw new RunbookError(
         "bad-variable",

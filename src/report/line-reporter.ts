@@ -74,6 +74,9 @@ export function lineReporter(write: (text: string) => void, style: Style): (e: E
       case "step-finished":
         if (e.status !== "ok") write(`    step ${e.stepId}: ${style.danger(e.status)}\n`);
         return;
+      case "refused":
+        write(`${style.danger(`refused: ${e.reason}`)}\n`);
+        return;
       case "run-finished": {
         const text = `run finished: ${e.status}${e.failedStep ? ` at step ${e.failedStep}` : ""}`;
         write(`${e.status === "ok" ? style.ok(text) : style.danger(text)}\n`);

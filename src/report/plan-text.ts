@@ -120,12 +120,9 @@ function renderAction(a: PlannedAction, style: Style): string[] {
   const tag = a.risk === "change" ? "" : ` ${style.risk(a.risk, `[${a.risk}]`)}`;
   switch (a.kind) {
     case "shell": {
-      out.push(
-        ...prefixLines(a.command, `       ${style.dim("$")} `, "         ").map((l, i) =>
-          i === 0 ? `${l}${tag}` : l,
-        ),
-      );
+      out.push(...prefixLines(a.command, `       ${style.dim("$")} `, "         "));
       const facts: string[] = [];
+      if (a.risk !== "change") facts.push(style.risk(a.risk, a.risk));
       if (a.background) facts.push(`background${a.log ? ` (output to ${a.log})` : ""}`);
       if (a.wait) facts.push(`wait: ${waitText(a.wait)} within ${formatDuration(a.wait.timeoutMs)}`);
       else facts.push(`timeout ${formatDuration(a.timeoutMs)}`);

@@ -42,7 +42,7 @@ function setup(name: string, body: string, vars: Record<string, string> = {}) {
 async function run(
   s: ReturnType<typeof setup>,
   decide: Partial<AutoDecisionOptions> = {},
-  extra: { resumeFrom?: RunState; runId?: string } = {},
+  extra: { resumeFrom?: RunState; runId?: string; lock?: { who: string; breakStale: boolean } } = {},
 ) {
   const events: EngineEvent[] = [];
   const result = await runPlan({
@@ -52,6 +52,7 @@ async function run(
     decisions: autoDecisions({ who: "--yes by tester@here", secrets: { token: "s3cr3t-value" }, ...decide }),
     emit: (e) => events.push(e),
     resumeFrom: extra.resumeFrom,
+    lock: extra.lock,
   });
   const output = (host: string) =>
     events
@@ -250,5 +251,52 @@ describe("engine", () => {
     const { result, output } = await run(s);
     expect(result.status).toBe("ok");
     expect(output("m3")).toContain("answer 42 on m3 with hello");
+  });
+
+  test("a second run on a locked machine is refused with who holds it and since when", async () => {
+    const s = setup("lock", "## Slow {#slow}\n\n```sh {on=db}\nsleep 1.5\n```\n");
+    const first = run(s, {}, { runId: "run-one", lock: { who: "alice@laptop", breakStale: false } });
+    await Bun.sleep(400);
+    const second = await run(s, {}, { runId: "run-two", lock: { who: "bob@desk", breakStale: false } });
+    expect(second.result.status).toBe("aborted");
+    expect(second.result.refused).toBe(true);
+    const refusals = second.events.filter((e) => e.type === "refused") as { reason: string; host: string }[];
+    // Every machine of the plan is locked by the first run, not only the ones of the running step.
+    expect(refusals.map((r) => r.host)).toEqual(["m1", "m2", "m3"]);
+    const refusal = refusals[2] as { reason: string };
+    expect(refusal.reason).toContain("machine m3 is locked by alice@laptop (run run-one, since ");
+    expect(second.events.some((e) => e.type === "step-started")).toBe(false);
+    expect((await first).result.status).toBe("ok");
+    // Released at the end of a finished run: the next run gets in.
+    const third = await run(s, {}, { runId: "run-three", lock: { who: "bob@desk", breakStale: false } });
+    expect(third.result.status).toBe("ok");
+  });
+
+  test("a stale lock (dead runner on this host) is reported, and broken only when asked", async () => {
+    const s = setup("stale", "## Quick\n\n```sh {on=db}\ntrue\n```\n");
+    const dead = Bun.spawnSync(["true"]).pid; // a PID that has exited
+    const { hostname } = await import("node:os");
+    const lock = join(s.home("m3"), ".runbook", "locks", "m3.lock");
+    s.transport("m3");
+    const { mkdirSync } = await import("node:fs");
+    mkdirSync(lock, { recursive: true });
+    writeFileSync(
+      join(lock, "info"),
+      JSON.stringify({
+        runId: "old",
+        who: "carol@box",
+        runner: hostname(),
+        pid: dead,
+        since: "2026-01-01T00:00:00Z",
+      }),
+    );
+    const refused = await run(s, {}, { runId: "new", lock: { who: "bob@desk", breakStale: false } });
+    expect(refused.result.status).toBe("aborted");
+    expect((refused.events.find((e) => e.type === "refused") as { reason: string }).reason).toContain(
+      "whose runner is gone; break it with --break-lock",
+    );
+    const broke = await run(s, {}, { runId: "new", lock: { who: "bob@desk", breakStale: true } });
+    expect(broke.result.status).toBe("ok");
+    expect(existsSync(lock)).toBe(false);
   });
 });
