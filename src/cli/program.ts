@@ -2,7 +2,9 @@ import { Command, CommanderError, Option } from "commander";
 import { RunbookError, RunbookErrors } from "../model/errors.ts";
 import { checkCommand } from "./commands/check.ts";
 import { listCommand } from "./commands/list.ts";
+import { logCommand } from "./commands/log.ts";
 import { planCommand } from "./commands/plan.ts";
+import { resumeCommand, runCommand } from "./commands/run.ts";
 import { EXIT, type ExitCode } from "./exit-codes.ts";
 import type { Io } from "./io.ts";
 
@@ -67,6 +69,57 @@ export async function runCli(argv: string[], io: Io): Promise<ExitCode> {
       code = await planCommand(io, file, opts);
     });
 
+  const runOptions = (cmd: Command) =>
+    cmd
+      .option("-y, --yes", "run without asking: confirms read and change steps (headless, plain output)")
+      .option("--confirm <word>", "with --yes: the word that lets destructive steps run")
+      .option("--from <step>", "start at this step id (earlier steps are skipped and journaled as such)")
+      .option("--only <steps>", "run only these step ids (comma separated)")
+      .option("--json", "print the event stream as JSON lines")
+      .option("--break-lock", "take over machine locks whose runner is gone (a crashed run on this host)")
+      .addOption(
+        new Option(
+          "--unknown <what>",
+          "on resume, machines whose step state is unknown: rerun, done or abort",
+        ).choices(["rerun", "done", "abort"]),
+      )
+      .addHelpText("after", EXIT_HELP);
+
+  runOptions(
+    program
+      .command("run")
+      .description("run a runbook (or a saved plan.json, refused if anything changed since it was reviewed)")
+      .argument("<file>", "runbook file or saved plan")
+      .option(
+        "-i, --inventory <file>",
+        "machines (default: $RUNBOOK_INVENTORY or runbooks/inventories/local.yaml)",
+      )
+      .option("--var <name=value>", "set a variable (repeatable)", collect, [])
+      .option("--limit <machines>", "only these machines, inventory groups or roles (comma separated)"),
+  ).action(async (file: string, opts) => {
+    code = await runCommand(io, file, opts);
+  });
+
+  runOptions(
+    program
+      .command("resume")
+      .description(
+        "continue a stopped or crashed run, per machine, from its journal (default: the newest run)",
+      )
+      .argument("[run]", "run id"),
+  ).action(async (run: string | undefined, opts) => {
+    code = await resumeCommand(io, run, { ...opts, var: [] });
+  });
+
+  program
+    .command("log")
+    .description("list the runs, or replay one run's journal (--timeline: as a Markdown incident timeline)")
+    .argument("[run]", "run id")
+    .option("--timeline", "export the run as a Markdown incident timeline")
+    .action(async (run: string | undefined, opts: { timeline?: boolean }) => {
+      code = await logCommand(io, run, opts);
+    });
+
   try {
     await program.parseAsync(argv, { from: "user" });
     return code;
@@ -92,8 +145,8 @@ export function reportError(e: unknown, io: Io): ExitCode {
     return EXIT.invalidInput;
   }
   if (e instanceof RunbookError) {
-    io.err(`error: ${e.format(io.cwd)}\n`);
-    return EXIT.invalidInput;
+    io.err(`${e.code === "plan" ? "refused" : "error"}: ${e.format(io.cwd)}\n`);
+    return e.code === "plan" ? EXIT.refused : EXIT.invalidInput;
   }
   io.err(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
   return EXIT.internal;

@@ -122,7 +122,19 @@ async function runBackground(action: PlannedShell, ctx: ActionContext): Promise<
   }
   ctx.output("stdout", `started in the background, pid ${pid}, output in ${log}\n`);
   if (!action.wait) return { ok: true, exitCode: 0, captured: undefined };
-  return waitFor(action.wait, ctx, { pid, log }, logOffset);
+  const waited = await waitFor(action.wait, ctx, { pid, log }, logOffset);
+  // A port or command may answer for an older process (a second server that failed to bind, say):
+  // the one we started must still be running.
+  if (waited.ok && action.wait.kind !== "log") await sleep(ALIVE_GRACE_MS, ctx.signal);
+  if (waited.ok && action.wait.kind !== "log" && !(await alive(ctx, pid))) {
+    const tail = await tailOf(ctx, log);
+    return {
+      ok: false,
+      exitCode: null,
+      error: `the background process (pid ${pid}) exited although ${describeWait(action.wait)} answered${tail ? `; last output:\n${tail}` : ""}`,
+    };
+  }
+  return waited;
 }
 
 async function fileSize(ctx: ActionContext, path: string): Promise<number> {
@@ -143,6 +155,8 @@ function quotePath(path: string): string {
 }
 
 const POLL_MS = 500;
+/** How long a process that lost a race for its port takes to notice and exit. */
+const ALIVE_GRACE_MS = 1000;
 
 async function waitFor(
   wait: PlannedWait,
@@ -230,7 +244,14 @@ async function readFrom(
 }
 
 async function alive(ctx: ActionContext, pid: number): Promise<boolean> {
-  const r = await ctx.transport.exec(`kill -0 ${pid} 2>/dev/null`, { timeoutMs: 5000, signal: ctx.signal });
+  // A zombie still answers kill -0: an exited child that nobody has reaped yet is not alive.
+  const r = await ctx.transport.exec(
+    `kill -0 ${pid} 2>/dev/null && [ "$(ps -o stat= -p ${pid} 2>/dev/null | cut -c1)" != Z ]`,
+    {
+      timeoutMs: 5000,
+      signal: ctx.signal,
+    },
+  );
   return r.code === 0;
 }
 

@@ -201,25 +201,32 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
                 path: fillText(action.path, state.captured[host] ?? {}, secrets),
               }
             : action;
-      const outcome = await executeAction(filled, {
-        transport,
-        stepId: step.id,
-        remoteRunDir: `~/.runbook/runs/${opts.runId}`,
-        signal,
-        output: (stream, text) => streams.write(stream, text),
-        status: (status: HostStatus, detail?: string) =>
-          emit({ type: "host-status", at: now(), stepId: step.id, host, status, detail }),
-        runTs: (code) =>
-          runTsAction(code, {
-            vars,
-            host: hostsByName.get(host) as PlanHost,
-            transport,
-            signal,
-            output: (stream, text) => streams.write(stream, text),
-            capture: (name, value) =>
-              emit({ type: "captured", at: now(), stepId: step.id, host, name, value: masker.mask(value) }),
-          }),
-      });
+      let outcome: Awaited<ReturnType<typeof executeAction>>;
+      try {
+        outcome = await executeAction(filled, {
+          transport,
+          stepId: step.id,
+          remoteRunDir: `~/.runbook/runs/${opts.runId}`,
+          signal,
+          output: (stream, text) => streams.write(stream, text),
+          status: (status: HostStatus, detail?: string) =>
+            emit({ type: "host-status", at: now(), stepId: step.id, host, status, detail }),
+          runTs: (code) =>
+            runTsAction(code, {
+              vars,
+              host: hostsByName.get(host) as PlanHost,
+              transport,
+              signal,
+              output: (stream, text) => streams.write(stream, text),
+              capture: (name, value) =>
+                emit({ type: "captured", at: now(), stepId: step.id, host, name, value: masker.mask(value) }),
+            }),
+        });
+      } catch (e) {
+        // The machine went away or refused us mid-step (connection lost, host key, authentication).
+        if (e instanceof TransportError && e.code !== "connect-failed" && e.code !== "closed") refused = true;
+        outcome = { ok: false, exitCode: null, error: (e as Error).message };
+      }
       streams.flush();
       if (outcome.captured !== undefined && action.kind === "shell" && action.capture) {
         emit({

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { homedir, userInfo } from "node:os";
+import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import SSHConfig from "ssh-config";
 import { NAME, ROLE_NAME } from "../format/front-matter.ts";
@@ -9,6 +9,7 @@ import { isMap, YamlSource } from "../format/yaml-source.ts";
 import { RunbookError } from "../model/errors.ts";
 import type { Host, Inventory, TransportKind } from "../model/inventory.ts";
 import type { Scalar } from "../model/runbook.ts";
+import { currentUser } from "../util/current-user.ts";
 
 const TOP_KEYS = ["vars", "hosts", "groups"] as const;
 const HOST_KEYS = [
@@ -161,7 +162,7 @@ function readHost(
     transport,
     address,
     port,
-    user: str("user") ?? fromSsh("User") ?? (transport === "local" ? userInfo().username : undefined),
+    user: str("user") ?? fromSsh("User") ?? (transport === "local" ? currentUser() : undefined),
     identity: identity ? expandHome(identity) : undefined,
     agent: fields.has("agent") ? y.bool(fields.get("agent") ?? null, `agent of ${name}`) : false,
     knownHosts: str("known_hosts") ? expandHome(str("known_hosts") as string) : undefined,

@@ -115,7 +115,8 @@ export function buildPlan(runbook: Runbook, inventory: Inventory, opts: PlanOpti
     inventory: { file: inventory.file, sha256: inventory.sha256 },
     overrides,
     limit: opts.limit,
-    secrets: runbook.vars.filter((v) => v.secret).map((v) => v.name),
+    // Only the secrets some action uses: a run is asked for those and no others.
+    secrets: runbook.vars.filter((v) => v.secret && usesDeferred(phases, v.name)).map((v) => v.name),
     hosts,
     phases,
   };
@@ -283,4 +284,12 @@ function planAction(action: Action, scope: HostScope): PlannedAction {
 function suggestVar(name: string, runbook: Runbook): string {
   const names = runbook.vars.map((v) => v.name);
   return didYouMean(name, names) ?? `declared variables: ${names.join(", ")}`;
+}
+
+function usesDeferred(phases: PlannedPhase[], name: string): boolean {
+  return phases.some((p) =>
+    p.steps.some((s) =>
+      s.targets.some((t) => [...t.actions, ...t.rollback].some((a) => a.deferred.includes(name))),
+    ),
+  );
 }

@@ -23,7 +23,14 @@ describe("runbook check", () => {
   test("with -i it also plans, and reports a value a machine lacks", () => {
     const r = runCli(["check", "test/fixtures/small.md", "-i", "test/fixtures/small-inventory.yaml"]);
     expect(r.code).toBe(0);
-    const missing = runCli(["check", "test/fixtures/small.md", "-i", "test/fixtures/small-inventory.yaml", "--var", "nope=1"]);
+    const missing = runCli([
+      "check",
+      "test/fixtures/small.md",
+      "-i",
+      "test/fixtures/small-inventory.yaml",
+      "--var",
+      "nope=1",
+    ]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("this runbook declares no variable nope");
   });
@@ -54,13 +61,27 @@ describe("runbook plan", () => {
     const dir = mkdtempSync(join(tmpdir(), "runbook-cli-"));
     try {
       const out = join(dir, "plan.json");
-      const r = runCli(["plan", "test/fixtures/small.md", "-i", "test/fixtures/small-inventory.yaml", "--json", "--out", out, "--var", "home=/opt/x y"]);
+      const r = runCli([
+        "plan",
+        "test/fixtures/small.md",
+        "-i",
+        "test/fixtures/small-inventory.yaml",
+        "--json",
+        "--out",
+        out,
+        "--var",
+        "home=/opt/x y",
+      ]);
       expect(r.code).toBe(0);
       const plan = JSON.parse(r.stdout) as Plan;
       expect(plan.format).toBe("runbook-plan/1");
       expect(plan.hash).toMatch(/^[0-9a-f]{64}$/);
       const db = plan.phases[0]?.steps[0]?.targets.find((t) => t.host === "db1");
-      expect(db?.actions[0]).toMatchObject({ kind: "shell", command: "cd '/opt/x y' && ./db --port 5432\n", background: true });
+      expect(db?.actions[0]).toMatchObject({
+        kind: "shell",
+        command: "cd '/opt/x y' && ./db --port 5432\n",
+        background: true,
+      });
       expect(db?.rollback[0]?.command).toBe('pkill -f "./db --port 5432"\n');
       expect(JSON.parse(readFileSync(out, "utf8"))).toEqual(plan);
     } finally {
@@ -69,7 +90,15 @@ describe("runbook plan", () => {
   });
 
   test("--limit restricts the machines", () => {
-    const r = runCli(["plan", "test/fixtures/small.md", "-i", "test/fixtures/small-inventory.yaml", "--json", "--limit", "web2"]);
+    const r = runCli([
+      "plan",
+      "test/fixtures/small.md",
+      "-i",
+      "test/fixtures/small-inventory.yaml",
+      "--json",
+      "--limit",
+      "web2",
+    ]);
     expect(r.code).toBe(0);
     const plan = JSON.parse(r.stdout) as Plan;
     const hosts = plan.phases.flatMap((p) => p.steps.flatMap((s) => s.targets.map((t) => t.host)));
@@ -77,7 +106,14 @@ describe("runbook plan", () => {
   });
 
   test("a bad --var is refused with exit 2", () => {
-    const r = runCli(["plan", "test/fixtures/small.md", "-i", "test/fixtures/small-inventory.yaml", "--var", "novalue"]);
+    const r = runCli([
+      "plan",
+      "test/fixtures/small.md",
+      "-i",
+      "test/fixtures/small-inventory.yaml",
+      "--var",
+      "novalue",
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("--var novalue: expected name=value");
   });

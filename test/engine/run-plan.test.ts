@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type AutoDecisionOptions, autoDecisions } from "../../src/engine/decisions.ts";
@@ -9,7 +9,7 @@ import { initialRunState, type RunState, reduceRun } from "../../src/engine/stat
 import { parseRunbook } from "../../src/format/parse-runbook.ts";
 import { parseInventory } from "../../src/inventory/load-inventory.ts";
 import { buildPlan } from "../../src/plan/build-plan.ts";
-import { BashTransport } from "../helpers/bash-transport.ts";
+import { LocalTransport } from "../../src/transport/local-transport.ts";
 
 const root = mkdtempSync(join(tmpdir(), "runbook-engine-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -27,14 +27,10 @@ function setup(name: string, body: string, vars: Record<string, string> = {}) {
   const text = `---\ntitle: Engine test\nroles: [app, db]\nvars:\n  word: { default: "hello" }\n  token: { secret: true }\n---\n\n# Phase\n\n${body}`;
   const runbook = parseRunbook(file, (p) => (p === file ? text : undefined));
   const plan = buildPlan(runbook, parseInventory(join(dir, "inv.yaml"), INVENTORY), { vars });
-  const transports = new Map<string, BashTransport>();
+  // A fresh transport per connect: the engine closes its transports when a run ends.
   const transport = (host: string) => {
-    let t = transports.get(host);
-    if (!t) {
-      t = new BashTransport(host, join(dir, host));
-      transports.set(host, t);
-    }
-    return t;
+    mkdirSync(join(dir, host), { recursive: true });
+    return new LocalTransport(host, { home: join(dir, host) });
   };
   return { plan, transport, dir, home: (h: string) => join(dir, h) };
 }
@@ -122,7 +118,7 @@ describe("engine", () => {
     const { result, output } = await run(s);
     expect(result.status).toBe("ok");
     expect(output("m3")).toContain("attempt 1 failed (exit code 1); retrying");
-    expect(s.transport("m3").execs.filter((c) => c.includes("~/n")).length).toBe(2);
+    expect(await Bun.file(join(s.home("m3"), "n")).text()).toBe("2\n");
   });
 
   test("with --yes a failure stops the run: later steps never run", async () => {
@@ -278,7 +274,6 @@ describe("engine", () => {
     const { hostname } = await import("node:os");
     const lock = join(s.home("m3"), ".runbook", "locks", "m3.lock");
     s.transport("m3");
-    const { mkdirSync } = await import("node:fs");
     mkdirSync(lock, { recursive: true });
     writeFileSync(
       join(lock, "info"),

@@ -1,9 +1,10 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { homedir, tmpdir, userInfo } from "node:os";
+import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadInventory } from "../../src/inventory/load-inventory.ts";
+import { currentUser } from "../../src/util/current-user.ts";
 import { errorOf, INV, inventory, md, where } from "../helpers/fixtures.ts";
 
 const at = (line: number, col: number) => `${INV}:${line}:${col}`;
@@ -39,7 +40,7 @@ describe("machines", () => {
         there: { transport: local, address: 127.0.0.2, user: alice }
     `);
     expect(inv.hosts.map((h) => [h.name, h.transport, h.address, h.port, h.user])).toEqual([
-      ["here", "local", "127.0.0.1", 22, userInfo().username],
+      ["here", "local", "127.0.0.1", 22, currentUser()],
       ["there", "local", "127.0.0.2", 22, "alice"],
     ]);
     expect(inv.hosts[1]?.roles).toEqual([]);

@@ -1,0 +1,185 @@
+import { existsSync, readFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { resolve } from "node:path";
+import { autoDecisions } from "../../engine/decisions.ts";
+import type { EngineEvent } from "../../engine/events.ts";
+import { Journal, listRuns, newRunId, readRun, stateDir } from "../../engine/journal.ts";
+import { runPlan } from "../../engine/run-plan.ts";
+import type { RunState } from "../../engine/state.ts";
+import { loadRunbook } from "../../format/load-runbook.ts";
+import { loadInventory } from "../../inventory/load-inventory.ts";
+import { RunbookError } from "../../model/errors.ts";
+import type { Inventory } from "../../model/inventory.ts";
+import type { Plan } from "../../model/plan.ts";
+import { buildPlan } from "../../plan/build-plan.ts";
+import { jsonReporter, lineReporter } from "../../report/line-reporter.ts";
+import { makeStyle } from "../../report/style.ts";
+import { connectTransport } from "../../transport/connect.ts";
+import { currentUser } from "../../util/current-user.ts";
+import { EXIT, type ExitCode } from "../exit-codes.ts";
+import type { Io } from "../io.ts";
+import { defaultInventory } from "../paths.ts";
+import { parseLimit, parseVarArgs } from "./vars.ts";
+
+export interface RunOpts {
+  inventory?: string;
+  var: string[];
+  limit?: string;
+  yes?: boolean;
+  confirm?: string;
+  from?: string;
+  only?: string;
+  json?: boolean;
+  unknown?: "rerun" | "done" | "abort";
+  breakLock?: boolean;
+}
+
+/** `runbook run FILE|plan.json`: plans (or re-checks a saved plan) and runs it headless. */
+export async function runCommand(io: Io, file: string, opts: RunOpts): Promise<ExitCode> {
+  const { plan, inventory } = loadOrPlan(io, file, opts);
+  return execute(io, plan, inventory, opts, newRunId(plan.runbook.title));
+}
+
+/** `runbook resume [RUN]`: continues the newest (or the named) run, per machine, from its journal. */
+export async function resumeCommand(io: Io, runId: string | undefined, opts: RunOpts): Promise<ExitCode> {
+  const root = stateDir(io.env);
+  const id = runId ?? listRuns(root).at(-1);
+  if (!id || !existsSync(resolve(root, "runs", id, "journal.jsonl"))) {
+    throw new RunbookError(
+      "usage",
+      runId ? `no run ${runId} in ${root}` : `no runs in ${root}`,
+      undefined,
+      "list runs with: runbook log",
+    );
+  }
+  const stored = readRun(root, id);
+  // The machines may have changed since: refuse unless the same plan still comes out.
+  const { plan: fresh, inventory } = replan(stored.plan);
+  if (fresh.hash !== stored.plan.hash) {
+    io.err(
+      `refused: the runbook or inventory changed since run ${id} started (plan ${stored.plan.hash.slice(0, 12)}, now ${fresh.hash.slice(0, 12)})\n`,
+    );
+    return EXIT.refused;
+  }
+  if (stored.state.status === "ok") {
+    io.out(`run ${id} already finished ok; nothing to resume\n`);
+    return EXIT.ok;
+  }
+  return execute(io, stored.plan, inventory, opts, id, stored.state);
+}
+
+async function execute(
+  io: Io,
+  plan: Plan,
+  inventory: Inventory,
+  opts: RunOpts,
+  runId: string,
+  resumeFrom?: RunState,
+): Promise<ExitCode> {
+  if (!opts.yes) {
+    throw new RunbookError(
+      "usage",
+      "interactive runs need the terminal UI, which is not built yet",
+      undefined,
+      "review with `runbook plan`, then run headless with --yes (destructive steps also need --confirm WORD)",
+    );
+  }
+  const who = `--yes by ${currentUser()}@${hostname()}`;
+  const secrets: Record<string, string> = {};
+  for (const name of plan.secrets) {
+    const v = io.env[`RUNBOOK_SECRET_${name.toUpperCase()}`];
+    if (v !== undefined) secrets[name] = v;
+  }
+  const missing = plan.secrets.filter((s) => !(s in secrets));
+  if (missing.length > 0) {
+    throw new RunbookError(
+      "usage",
+      `secret ${missing.join(", ")} has no value`,
+      undefined,
+      `set ${missing.map((m) => `RUNBOOK_SECRET_${m.toUpperCase()}`).join(", ")} in the environment for a headless run`,
+    );
+  }
+  const journal = new Journal(stateDir(io.env), runId, plan);
+  const report = opts.json ? jsonReporter(io.out) : lineReporter(io.out, makeStyle(io.color));
+  const controller = new AbortController();
+  try {
+    const result = await runPlan({
+      plan,
+      runId,
+      connect: async (host) => {
+        const machine = inventory.hosts.find((h) => h.name === host.name);
+        if (!machine) throw new RunbookError("plan", `machine ${host.name} is no longer in the inventory`);
+        return connectTransport(machine);
+      },
+      lock: { who: `${currentUser()}@${hostname()}`, breakStale: opts.breakLock ?? false },
+      decisions: autoDecisions({ who, confirm: opts.confirm, secrets, unknown: opts.unknown }),
+      emit: (e: EngineEvent) => {
+        journal.append(e);
+        report(e);
+      },
+      signal: controller.signal,
+      from: opts.from,
+      only: opts.only?.split(",").map((s) => s.trim()),
+      resumeFrom,
+    });
+    const started = Object.values(result.state.steps).some((st) => st.status !== "pending");
+    if (!opts.json && result.status !== "ok" && started) {
+      io.err(`journal: ${journal.dir}/journal.jsonl\nresume with: runbook resume ${runId} --yes\n`);
+    }
+    switch (result.status) {
+      case "ok":
+        return EXIT.ok;
+      case "failed":
+        return result.refused ? EXIT.refused : EXIT.stepFailed;
+      case "aborted":
+      case "running":
+        return result.refused ? EXIT.refused : EXIT.aborted;
+    }
+  } finally {
+    journal.close();
+  }
+}
+
+function loadOrPlan(io: Io, file: string, opts: RunOpts): { plan: Plan; inventory: Inventory } {
+  const path = resolve(io.cwd, file);
+  if (path.endsWith(".json")) {
+    let saved: Plan;
+    try {
+      saved = JSON.parse(readFileSync(path, "utf8")) as Plan;
+    } catch (e) {
+      throw new RunbookError(
+        "io",
+        `cannot read the saved plan ${file}: ${(e as Error).message}`,
+        undefined,
+        "pass a file written by runbook plan --out",
+      );
+    }
+    const fresh = replan(saved);
+    if (fresh.plan.hash !== saved.hash) {
+      throw new RunbookError(
+        "plan",
+        `the saved plan ${file} no longer matches its runbook and inventory`,
+        undefined,
+        "something changed since it was reviewed: run `runbook plan` again, review it, and save a new plan",
+      );
+    }
+    return { plan: saved, inventory: fresh.inventory };
+  }
+  const inventory = loadInventory(
+    opts.inventory ? resolve(io.cwd, opts.inventory) : defaultInventory(io.env, io.cwd),
+  );
+  const plan = buildPlan(loadRunbook(path), inventory, {
+    vars: parseVarArgs(opts.var),
+    limit: parseLimit(opts.limit),
+  });
+  return { plan, inventory };
+}
+
+function replan(saved: Plan): { plan: Plan; inventory: Inventory } {
+  const inventory = loadInventory(saved.inventory.file);
+  const plan = buildPlan(loadRunbook(saved.runbook.file), inventory, {
+    vars: saved.overrides,
+    limit: saved.limit,
+  });
+  return { plan, inventory };
+}

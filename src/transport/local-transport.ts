@@ -1,0 +1,165 @@
+/**
+ * Transport on this machine, with zx.
+ *
+ * Commands run as `bash --noprofile --norc -c COMMAND` in the user's home directory (as over ssh,
+ * where a command starts in the login user's home), in a new process group (zx `detached`), so a
+ * timeout or a cancel kills the command and everything it started: SIGTERM to the group (plus zx's
+ * kill of the process tree, which also reaches children that left the group), then SIGKILL after a
+ * grace period.
+ *
+ * zx itself runs its command line with `set -euo pipefail;` in front. That applies only to the
+ * one-line `bash ... -c COMMAND` zx starts; COMMAND gets a plain bash, exactly as the ssh transport
+ * runs it. A runbook step must behave the same whether its machine is local or reached over ssh, and
+ * runbook commands are written for plain bash: `grep -q x f || true`, `[ -n "$JAVA_HOME" ]` with an
+ * unset variable, or a pipeline whose first command may fail are normal there, and `set -u`/`pipefail`
+ * would turn them into failures. An author who wants strict mode writes `set -euo pipefail` in the step.
+ */
+import { randomBytes } from "node:crypto";
+import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { dirname, isAbsolute, join } from "node:path";
+import { $ } from "zx";
+import type { ExecOptions, ExecResult, Transport } from "./transport.ts";
+import { TransportError } from "./transport.ts";
+
+export interface LocalTransportOptions {
+  /** After SIGTERM to a killed command's group, wait this long before SIGKILL (default 3 s). */
+  killGraceMs?: number;
+  /** Directory commands start in and `~/` means, also set as HOME for commands (default: the user's
+   * home, HOME unchanged). For tests and sandboxes. */
+  home?: string;
+}
+
+export class LocalTransport implements Transport {
+  private closed = false;
+  private readonly home: string;
+  private readonly running = new Set<() => void>();
+
+  constructor(
+    readonly host: string,
+    private readonly opts: LocalTransportOptions = {},
+  ) {
+    this.home = opts.home ?? homedir();
+  }
+
+  async exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
+    if (this.closed)
+      throw new TransportError("closed", `the local transport of ${this.host} was closed`, this.host);
+    if (opts.signal?.aborted) return { code: null, timedOut: false, cancelled: true };
+    const p = $({
+      quiet: true,
+      nothrow: true,
+      detached: true,
+      cwd: this.home,
+      env: { ...process.env, ...(this.opts.home ? { HOME: this.home } : {}), ...opts.env },
+      ...(opts.stdin !== undefined
+        ? { input: opts.stdin, stdio: ["pipe", "pipe", "pipe"] as const }
+        : { stdio: ["ignore", "pipe", "pipe"] as const }),
+    })`bash --noprofile --norc -c ${command}`;
+
+    let timedOut = false;
+    let cancelled = false;
+    let killed = false;
+    let graceTimer: ReturnType<typeof setTimeout> | undefined;
+    const kill = () => {
+      if (killed) return;
+      killed = true;
+      const pid = p.pid;
+      if (pid === undefined) return;
+      // Freeze the group first: zx's kill lists the process tree (so children that left the group
+      // with setsid are still found under bash) and signals one process at a time, and without the
+      // freeze bash could see its child die and run the next command before its own SIGTERM.
+      signalGroup(pid, "SIGSTOP");
+      const thaw = () => {
+        signalGroup(pid, "SIGTERM");
+        signalGroup(pid, "SIGCONT");
+      };
+      try {
+        p.kill("SIGTERM").then(thaw, thaw);
+      } catch {
+        thaw();
+      }
+      graceTimer = setTimeout(() => signalGroup(pid, "SIGKILL"), this.opts.killGraceMs ?? 3000);
+      graceTimer.unref?.();
+    };
+    const timer =
+      opts.timeoutMs !== undefined
+        ? setTimeout(() => {
+            timedOut = true;
+            kill();
+          }, opts.timeoutMs)
+        : undefined;
+    const onAbort = () => {
+      cancelled = true;
+      kill();
+    };
+    opts.signal?.addEventListener("abort", onAbort, { once: true });
+    this.running.add(onAbort);
+
+    const outDec = new TextDecoder();
+    const errDec = new TextDecoder();
+    p.stdout.on("data", (d: Buffer) => opts.onStdout?.(outDec.decode(d, { stream: true })));
+    p.stderr.on("data", (d: Buffer) => opts.onStderr?.(errDec.decode(d, { stream: true })));
+    try {
+      const out = await p;
+      const tailOut = outDec.decode();
+      if (tailOut) opts.onStdout?.(tailOut);
+      const tailErr = errDec.decode();
+      if (tailErr) opts.onStderr?.(tailErr);
+      if (timedOut || cancelled) return { code: null, timedOut, cancelled };
+      return { code: out.exitCode, timedOut, cancelled };
+    } finally {
+      if (timer) clearTimeout(timer);
+      opts.signal?.removeEventListener("abort", onAbort);
+      this.running.delete(onAbort);
+      // A killed group whose members all died needs no SIGKILL later.
+      if (graceTimer && p.pid !== undefined && !groupAlive(p.pid)) clearTimeout(graceTimer);
+    }
+  }
+
+  async upload(path: string, content: string, mode: number): Promise<void> {
+    const full = path === "~" ? this.home : path.startsWith("~/") ? join(this.home, path.slice(2)) : path;
+    const target = isAbsolute(full) ? full : join(this.home, full);
+    const tmp = join(
+      dirname(target),
+      `.${target.split("/").pop()}.runbook-${randomBytes(4).toString("hex")}.tmp`,
+    );
+    try {
+      mkdirSync(dirname(target), { recursive: true });
+      writeFileSync(tmp, content, { mode });
+      chmodSync(tmp, mode); // the umask applied at creation
+      renameSync(tmp, target);
+    } catch (e) {
+      try {
+        // Bun's rmSync throws EFAULT (not ENOTDIR) when a parent is a file, even with force.
+        rmSync(tmp, { force: true });
+      } catch {}
+      throw new TransportError(
+        "upload-failed",
+        `cannot write ${path} on ${this.host} (local): ${e instanceof Error ? e.message : String(e)}`,
+        this.host,
+      );
+    }
+  }
+
+  /** Kills what is still running (as a cancel would) and refuses further commands. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const cancel of [...this.running]) cancel();
+  }
+}
+
+function signalGroup(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, sig);
+  } catch {}
+}
+
+function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
