@@ -6,4 +6,6 @@ export interface Io {
   color: boolean;
   cwd: string;
   env: Record<string, string | undefined>;
+  /** Aborted when the operator interrupts (Ctrl-C): running commands are stopped and the run is left resumable. */
+  signal?: AbortSignal;
 }

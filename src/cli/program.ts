@@ -76,6 +76,11 @@ export async function runCli(argv: string[], io: Io): Promise<ExitCode> {
       .option("--from <step>", "start at this step id (earlier steps are skipped and journaled as such)")
       .option("--only <steps>", "run only these step ids (comma separated)")
       .option("--json", "print the event stream as JSON lines")
+      .option(
+        "--rollback-on-failure",
+        "with --yes: when a step fails, roll it back, then the completed steps, newest first",
+      )
+      .option("--parallel <n>", "machines that run a step at once (default 16)")
       .option("--break-lock", "take over machine locks whose runner is gone (a crashed run on this host)")
       .addOption(
         new Option(

@@ -31,6 +31,8 @@ export interface AutoDecisionOptions {
   confirm?: string;
   /** What to do with machines in an unknown state on resume (default: stop and ask for a person). */
   unknown?: "rerun" | "done" | "abort";
+  /** Roll back the failed step and then every completed one, instead of stopping with the hint. */
+  rollbackOnFailure?: boolean;
   /** Secrets from the environment (RUNBOOK_SECRET_NAME). */
   secrets?: Record<string, string>;
 }
@@ -46,13 +48,13 @@ export function autoDecisions(opts: AutoDecisionOptions): DecisionSource {
       return opts.confirm;
     },
     async afterFailure() {
-      return { kind: "abort" };
+      return opts.rollbackOnFailure ? { kind: "rollback" } : { kind: "abort" };
     },
     async resolveUnknown() {
       return opts.unknown ?? "abort";
     },
-    async rollbackOnAbort() {
-      return [];
+    async rollbackOnAbort(completed) {
+      return opts.rollbackOnFailure ? completed : [];
     },
     async secret(name) {
       return opts.secrets?.[name];

@@ -72,7 +72,9 @@ async function runForeground(action: PlannedShell, ctx: ActionContext): Promise<
     timeoutMs: action.timeoutMs,
     signal: ctx.signal,
     onStdout: (t) => {
-      if (action.capture || action.expect) stdout += t;
+      // Only what capture= or expect= needs is held, and only its last MiB: memory stays flat
+      // however much a command prints (the journal has the full text).
+      if (action.capture || action.expect) stdout = (stdout + t).slice(-KEEP_STDOUT);
       ctx.output("stdout", t);
     },
     onStderr: (t) => ctx.output("stderr", t),
@@ -155,6 +157,7 @@ function quotePath(path: string): string {
 }
 
 const POLL_MS = 500;
+const KEEP_STDOUT = 1024 * 1024;
 /** How long a process that lost a race for its port takes to notice and exit. */
 const ALIVE_GRACE_MS = 1000;
 

@@ -424,10 +424,11 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
           step.targets.map((t) => t.host),
         );
         emit({ type: "step-finished", at: now(), stepId: step.id, status: "rolled-back" });
-        return finish("aborted", step.id);
+        return finish("failed", step.id);
       }
       emit({ type: "step-finished", at: now(), stepId: step.id, status: "failed" });
-      return finish(d.kind === "abort" && decisions.who.startsWith("--yes") ? "failed" : "aborted", step.id);
+      // A step failed and the run stops there: whoever chose to stop, the run failed (exit 1).
+      return finish("failed", step.id);
     }
   }
   return finish("ok");

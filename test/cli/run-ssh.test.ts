@@ -216,4 +216,38 @@ describe("runbook run over ssh", () => {
     expect(changed.stdout.toLowerCase()).toContain("changed");
     expect(existsSync(join(m1.home, "ran-despite-unknown-key"))).toBe(false);
   });
+
+  test("--rollback-on-failure rolls back the failed step, then the completed ones, newest first", () => {
+    const file = runbook(
+      "rollback",
+      "## Make {#make}\n\n```sh {on=app}\ntouch ~/made\n```\n\n```rollback {on=app}\nrm ~/made; echo make-undone >> ~/undo-order\n```\n\n" +
+        "## Break {#break}\n\n```sh {on=app}\n[ $(whoami) != rbtest3 ]\n```\n\n```rollback {on=app}\necho break-undone >> ~/undo-order\n```\n",
+    );
+    const r = runCli(["run", file, "-i", inventory, "--yes", "--rollback-on-failure", "--break-lock"], {
+      env,
+    });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("m3: FAILED exit 1");
+    expect(r.stdout).toContain("m1: rollback ok");
+    for (const m of harness.machines) {
+      expect(existsSync(join(m.home, "made"))).toBe(false);
+      expect(readFileSync(join(m.home, "undo-order"), "utf8")).toBe("break-undone\nmake-undone\n");
+    }
+  }, 30_000);
+
+  test("Ctrl-C stops the remote commands (no process left on any machine) and exits 3", async () => {
+    const file = runbook("interrupt", "## Long {#long}\n\n```sh {on=app}\nsleep 37; echo never\n```\n");
+    const proc = await runInBackground(["run", file, "-i", inventory, "--yes", "--break-lock"]);
+    const pgrep = (user: string) =>
+      Bun.spawnSync(["pgrep", "-u", user, "-f", "sleep 37"]).stdout.toString().trim();
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline && harness.machines.some((m) => pgrep(m.user) === "")) await Bun.sleep(50);
+    expect(harness.machines.every((m) => pgrep(m.user) !== "")).toBe(true);
+    proc.kill("SIGINT");
+    expect(await proc.exited).toBe(3);
+    const out = await new Response(proc.stdout).text();
+    expect(out).toContain("run finished: aborted");
+    expect(out).not.toContain("never");
+    for (const m of harness.machines) expect(pgrep(m.user)).toBe("");
+  }, 30_000);
 });

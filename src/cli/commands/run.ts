@@ -15,6 +15,7 @@ import { buildPlan } from "../../plan/build-plan.ts";
 import { jsonReporter, lineReporter } from "../../report/line-reporter.ts";
 import { makeStyle } from "../../report/style.ts";
 import { connectTransport } from "../../transport/connect.ts";
+import type { PassphraseSource } from "../../transport/ssh-transport.ts";
 import { currentUser } from "../../util/current-user.ts";
 import { EXIT, type ExitCode } from "../exit-codes.ts";
 import type { Io } from "../io.ts";
@@ -32,6 +33,8 @@ export interface RunOpts {
   json?: boolean;
   unknown?: "rerun" | "done" | "abort";
   breakLock?: boolean;
+  rollbackOnFailure?: boolean;
+  parallel?: string;
 }
 
 /** `runbook run FILE|plan.json`: plans (or re-checks a saved plan) and runs it headless. */
@@ -101,7 +104,6 @@ async function execute(
   }
   const journal = new Journal(stateDir(io.env), runId, plan);
   const report = opts.json ? jsonReporter(io.out) : lineReporter(io.out, makeStyle(io.color));
-  const controller = new AbortController();
   try {
     const result = await runPlan({
       plan,
@@ -109,15 +111,22 @@ async function execute(
       connect: async (host) => {
         const machine = inventory.hosts.find((h) => h.name === host.name);
         if (!machine) throw new RunbookError("plan", `machine ${host.name} is no longer in the inventory`);
-        return connectTransport(machine);
+        return connectTransport(machine, { passphrase: passphraseFromEnv(io) });
       },
       lock: { who: `${currentUser()}@${hostname()}`, breakStale: opts.breakLock ?? false },
-      decisions: autoDecisions({ who, confirm: opts.confirm, secrets, unknown: opts.unknown }),
+      decisions: autoDecisions({
+        who,
+        confirm: opts.confirm,
+        secrets,
+        unknown: opts.unknown,
+        rollbackOnFailure: opts.rollbackOnFailure ?? false,
+      }),
       emit: (e: EngineEvent) => {
         journal.append(e);
         report(e);
       },
-      signal: controller.signal,
+      signal: io.signal,
+      parallel: opts.parallel ? Number(opts.parallel) : undefined,
       from: opts.from,
       only: opts.only?.split(",").map((s) => s.trim()),
       resumeFrom,
@@ -182,4 +191,9 @@ function replan(saved: Plan): { plan: Plan; inventory: Inventory } {
     limit: saved.limit,
   });
   return { plan, inventory };
+}
+
+/** Headless runs read an encrypted key's passphrase from RUNBOOK_SSH_PASSPHRASE; it is never logged. */
+function passphraseFromEnv(io: Io): PassphraseSource {
+  return async ({ attempt }) => (attempt === 1 ? io.env.RUNBOOK_SSH_PASSPHRASE : undefined);
 }
