@@ -39,8 +39,10 @@ export async function runCli(argv: string[], io: Io): Promise<ExitCode> {
 
   program
     .command("check")
-    .description("parse runbooks and report every problem as file:line:col with what to do")
-    .argument("<file...>", "runbook files")
+    .description(
+      "parse runbooks and report every problem as file:line:col with what to do (default: every shipped runbook)",
+    )
+    .argument("[file...]", "runbook files, or directories of runbooks")
     .option(
       "-i, --inventory <file>",
       "also plan against this inventory, to catch missing machines and values",

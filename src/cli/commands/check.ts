@@ -1,4 +1,4 @@
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { loadRunbook } from "../../format/load-runbook.ts";
 import { loadInventory } from "../../inventory/load-inventory.ts";
 import { displayPath, RunbookError, RunbookErrors } from "../../model/errors.ts";
@@ -6,19 +6,32 @@ import { buildPlan } from "../../plan/build-plan.ts";
 import { makeStyle } from "../../report/style.ts";
 import { EXIT, type ExitCode } from "../exit-codes.ts";
 import type { Io } from "../io.ts";
+import { runbookHome } from "../paths.ts";
+import { isDirectory, runbooksUnder } from "../runbook-files.ts";
 import { parseVarArgs } from "./vars.ts";
 
+/** Checks the given runbooks; a directory stands for the runbooks under it, none for the shipped ones. */
 export async function checkCommand(
   io: Io,
-  files: string[],
+  args: string[],
   opts: { inventory?: string; var: string[] },
 ): Promise<ExitCode> {
+  const roots =
+    args.length > 0 ? args.map((a) => resolve(io.cwd, a)) : [join(runbookHome(io.env), "runbooks")];
+  const files = roots.flatMap((p) => (isDirectory(p) ? runbooksUnder(p) : [p]));
+  if (files.length === 0) {
+    throw new RunbookError(
+      "usage",
+      `no runbooks under ${roots.join(", ")}`,
+      undefined,
+      "pass runbook files or a directory that has some",
+    );
+  }
   const style = makeStyle(io.color);
   const vars = parseVarArgs(opts.var);
   const inventory = opts.inventory ? loadInventory(resolve(io.cwd, opts.inventory)) : undefined;
   let failed = 0;
-  for (const file of files) {
-    const path = resolve(io.cwd, file);
+  for (const path of files) {
     try {
       const rb = loadRunbook(path);
       const steps = rb.phases.reduce((n, p) => n + p.steps.length, 0);

@@ -1,4 +1,3 @@
-import { readdirSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { loadRunbook } from "../../format/load-runbook.ts";
 import { RunbookError, RunbookErrors } from "../../model/errors.ts";
@@ -6,15 +5,14 @@ import { makeStyle } from "../../report/style.ts";
 import { EXIT, type ExitCode } from "../exit-codes.ts";
 import type { Io } from "../io.ts";
 import { runbookHome } from "../paths.ts";
+import { runbooksUnder } from "../runbook-files.ts";
 
 /** Runbooks are the Markdown files with a title; fragments (no title) and READMEs are left out. */
 export async function listCommand(io: Io, dir?: string): Promise<ExitCode> {
   const root = dir ? resolve(io.cwd, dir) : join(runbookHome(io.env), "runbooks");
   const style = makeStyle(io.color);
-  const files = markdownFiles(root);
   let shown = 0;
-  for (const file of files) {
-    if (/(^|\/)(README|CHANGELOG)\.md$/i.test(file) || /\/fragments\//.test(file)) continue;
+  for (const file of runbooksUnder(root)) {
     try {
       const rb = loadRunbook(file);
       shown++;
@@ -31,24 +29,4 @@ export async function listCommand(io: Io, dir?: string): Promise<ExitCode> {
   }
   if (shown === 0) io.out(`no runbooks under ${root}\n`);
   return EXIT.ok;
-}
-
-function markdownFiles(dir: string): string[] {
-  let entries: string[];
-  try {
-    entries = readdirSync(dir).sort();
-  } catch {
-    throw new RunbookError(
-      "io",
-      `cannot read the directory ${dir}`,
-      undefined,
-      "pass a directory of runbooks",
-    );
-  }
-  return entries.flatMap((name) => {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory())
-      return name === "node_modules" || name.startsWith(".") ? [] : markdownFiles(p);
-    return name.endsWith(".md") ? [p] : [];
-  });
 }

@@ -1,0 +1,134 @@
+import { describe, expect, test } from "bun:test";
+import type { Plan, PlannedFile } from "../../src/model/plan.ts";
+import { REPO, runCli } from "./run-cli.ts";
+
+const ASYNC = "runbooks/rocketmq/two-masters-two-slaves-async.md";
+const EXAMPLE = "runbooks/inventories/example.yaml";
+
+/** The properties file a step writes on one machine, as key -> value. */
+function brokerConfig(plan: Plan, host: string): Record<string, string> {
+  const step = plan.phases.flatMap((p) => p.steps).find((s) => s.id === "write-broker-config");
+  const file = step?.targets.find((t) => t.host === host)?.actions.find((a) => a.kind === "file") as
+    | PlannedFile
+    | undefined;
+  if (!file) throw new Error(`no broker config for ${host}`);
+  return Object.fromEntries(
+    file.content
+      .split("\n")
+      .filter((l) => l.includes("=") && !l.startsWith("#"))
+      .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+  );
+}
+
+describe("the shipped runbooks", () => {
+  test("runbook check with no arguments checks every shipped runbook, and they all pass", () => {
+    const r = runCli(["check"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    for (const name of [
+      "single-master",
+      "multi-master",
+      "two-masters-two-slaves-async",
+      "two-masters-two-slaves-sync",
+    ])
+      expect(r.stdout).toContain(`ok    runbooks/rocketmq/${name}.md`);
+    // Fragments and READMEs are not runbooks of their own.
+    expect(r.stdout).not.toContain("fragments/");
+    expect(r.stdout).not.toContain("README");
+  });
+
+  test("a directory stands for the runbooks under it; each also plans against both shipped inventories", () => {
+    for (const inv of ["runbooks/inventories/local.yaml", EXAMPLE]) {
+      const r = runCli(["check", "runbooks/rocketmq", "-i", inv]);
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain("4 ok, 0 with problems");
+    }
+  });
+
+  test("the async review shows four brokers on machines A-D with brokerName, brokerId, brokerRole and a rollback each", () => {
+    const r = runCli(["plan", ASYNC, "-i", EXAMPLE]);
+    expect(r.code).toBe(0);
+    const text = r.stdout;
+    const review = text.slice(text.indexOf("Write the broker configuration"));
+    const expected = [
+      ["a", "192.168.1.2", "broker-a", "0", "ASYNC_MASTER", "~/rocketmq-node"],
+      ["b", "192.168.1.3", "broker-b", "0", "ASYNC_MASTER", "~/rocketmq-node"],
+      ["c", "192.168.1.4", "broker-a", "1", "SLAVE", "~/rocketmq-node"],
+      // Machine d keeps everything on its data disk (a per-machine variable of the example inventory).
+      ["d", "192.168.1.5", "broker-b", "1", "SLAVE", "/data/rocketmq"],
+    ];
+    for (const [host, address, name, id, role, base] of expected) {
+      const at = review.indexOf(`on ${host} (${address}):`);
+      expect(at).toBeGreaterThan(-1);
+      const next = review.indexOf("\n     on ", at + 1);
+      const block = review.slice(at, Math.min(next < 0 ? Infinity : next, review.indexOf("\n\n", at)));
+      expect(block).toContain(`write ${base}/conf/broker.properties`);
+      expect(block).toContain(`brokerName=${name}\n`);
+      expect(block).toContain(`brokerId=${id}\n`);
+      expect(block).toContain(`brokerRole=${role}\n`);
+      expect(block).toContain(`brokerIP1=${address}\n`);
+      expect(block).toContain(`rollback $ rm -f ${base}/conf/broker.properties`);
+    }
+  });
+
+  test("--json carries the same: the four broker configs and a rollback for every machine of every changing step", () => {
+    const r = runCli(["plan", ASYNC, "-i", EXAMPLE, "--json"]);
+    expect(r.code).toBe(0);
+    const plan = JSON.parse(r.stdout) as Plan;
+    expect(plan.hosts.map((h) => h.name)).toEqual(["nameserver", "a", "b", "c", "d"]);
+    expect(brokerConfig(plan, "a")).toMatchObject({
+      brokerName: "broker-a",
+      brokerId: "0",
+      brokerRole: "ASYNC_MASTER",
+      brokerIP1: "192.168.1.2",
+      namesrvAddr: "192.168.1.1:9876",
+    });
+    expect(brokerConfig(plan, "b")).toMatchObject({
+      brokerName: "broker-b",
+      brokerId: "0",
+      brokerRole: "ASYNC_MASTER",
+      brokerIP1: "192.168.1.3",
+    });
+    expect(brokerConfig(plan, "c")).toMatchObject({
+      brokerName: "broker-a",
+      brokerId: "1",
+      brokerRole: "SLAVE",
+      slaveReadEnable: "true",
+    });
+    expect(brokerConfig(plan, "d")).toMatchObject({
+      brokerName: "broker-b",
+      brokerId: "1",
+      brokerRole: "SLAVE",
+      slaveReadEnable: "true",
+    });
+    // Every step that changes a machine has a rollback on each machine it touches, except the test
+    // message, which cannot be unsent (its topic's rollback removes it).
+    for (const step of plan.phases.flatMap((p) => p.steps)) {
+      if (step.risk === "read" || step.skipped || step.id === "send-receive-test-message") continue;
+      for (const t of step.targets)
+        expect({ step: step.id, host: t.host, rollbacks: t.rollback.length > 0 }).toEqual({
+          step: step.id,
+          host: t.host,
+          rollbacks: true,
+        });
+    }
+  });
+
+  test("the sync runbook makes the masters SYNC_MASTER", () => {
+    const r = runCli(["plan", "runbooks/rocketmq/two-masters-two-slaves-sync.md", "-i", EXAMPLE, "--json"]);
+    const plan = JSON.parse(r.stdout) as Plan;
+    expect(brokerConfig(plan, "a").brokerRole).toBe("SYNC_MASTER");
+    expect(brokerConfig(plan, "c").brokerRole).toBe("SLAVE");
+  });
+
+  test("a reader that goes away early (| head) ends the program quietly", () => {
+    const proc = Bun.spawnSync(["bash", "-c", `bun src/cli/main.ts plan ${ASYNC} | head -n 1`], {
+      cwd: REPO,
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    expect(proc.stdout.toString()).toBe("Plan: RocketMQ, two masters and two slaves, async replication\n");
+    expect(proc.stderr.toString()).toBe("");
+  });
+});
