@@ -10,7 +10,7 @@ export interface DecisionSource {
   readonly who: string;
   /** Before a step runs: run, skip (with a reason) or abort. */
   beforeStep(step: PlannedStep): Promise<Decision>;
-  /** A destructive step: the operator must type `step.confirm`; returns what was typed. */
+  /** A destructive step: the operator must type `step.confirm`; returns what was typed, or undefined to go back. */
   confirmWord(step: PlannedStep): Promise<string | undefined>;
   /** Some machines failed: retry them, roll the step back, skip on, or abort. */
   afterFailure(step: PlannedStep, failedHosts: string[]): Promise<Decision>;
@@ -45,7 +45,8 @@ export function autoDecisions(opts: AutoDecisionOptions): DecisionSource {
       return { kind: "run" };
     },
     async confirmWord() {
-      return opts.confirm;
+      // No --confirm is a wrong word, not a step back: a headless run must not loop.
+      return opts.confirm ?? "";
     },
     async afterFailure() {
       return opts.rollbackOnFailure ? { kind: "rollback" } : { kind: "abort" };

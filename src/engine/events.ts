@@ -20,7 +20,8 @@ export type Decision =
   | { kind: "run" }
   | { kind: "skip"; reason: string }
   | { kind: "retry" }
-  | { kind: "rollback" }
+  /** Roll back a step (default: the one asked about) on some machines (default: all of them). */
+  | { kind: "rollback"; stepId?: string; hosts?: string[] }
   | { kind: "abort" };
 
 /**

@@ -1,6 +1,6 @@
 import type { PlannedAction, PlannedShell, PlannedWait } from "../model/plan.ts";
 import { shellQuote } from "../plan/shell-quote.ts";
-import type { Transport } from "../transport/transport.ts";
+import type { ExecResult, Transport } from "../transport/transport.ts";
 import type { HostStatus } from "./events.ts";
 
 export interface ActionContext {
@@ -82,7 +82,7 @@ async function runForeground(action: PlannedShell, ctx: ActionContext): Promise<
   if (res.cancelled) return { ok: false, exitCode: null, error: "cancelled" };
   if (res.timedOut)
     return { ok: false, exitCode: null, error: `timed out after ${action.timeoutMs / 1000}s` };
-  if (res.code !== 0) return { ok: false, exitCode: res.code, error: `exit code ${res.code}` };
+  if (res.code !== 0) return { ok: false, exitCode: res.code, error: exitText(res) };
   if (action.expect && !new RegExp(action.expect, "m").test(stdout)) {
     return { ok: false, exitCode: res.code, error: `output does not match /${action.expect}/` };
   }
@@ -191,7 +191,7 @@ async function waitFor(
       }
       case "port": {
         const [host, port] = wait.target.includes(":") ? wait.target.split(":") : ["127.0.0.1", wait.target];
-        const r = await ctx.transport.exec(`exec 3<>/dev/tcp/${host}/${port}`, {
+        const r = await ctx.transport.exec(`exec 3<>${shellQuote(`/dev/tcp/${host}/${port}`)}`, {
           timeoutMs: 5000,
           signal: ctx.signal,
         });
@@ -291,4 +291,11 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     }
     signal.addEventListener("abort", done, { once: true });
   });
+}
+
+/** Why a command ended badly, as the operator should read it. */
+export function exitText(res: ExecResult): string {
+  if (res.code === null && res.signal) return `killed by signal ${res.signal}`;
+  if (res.code === null) return "ended without an exit code (killed, or the connection dropped)";
+  return `exit code ${res.code}`;
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import type { Plan, PlanHost, PlannedStep, PlannedTarget } from "../model/plan.ts";
 import { DEFERRED } from "../plan/scope.ts";
@@ -5,7 +6,7 @@ import { shellQuote } from "../plan/shell-quote.ts";
 import { type Transport, TransportError } from "../transport/transport.ts";
 import type { DecisionSource } from "./decisions.ts";
 import type { Decision, EngineEvent, HostStatus, RunStatus } from "./events.ts";
-import { executeAction } from "./execute-action.ts";
+import { executeAction, exitText } from "./execute-action.ts";
 import { acquireLock, type LockInfo, releaseLock } from "./lock.ts";
 import { Masker } from "./masker.ts";
 import { initialRunState, type RunState, reduceRun } from "./state.ts";
@@ -292,7 +293,11 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
               );
               streams.flush();
               if (res.code !== 0)
-                throw new Error(res.timedOut ? "rollback timed out" : `rollback exit code ${res.code}`);
+                throw new Error(
+                  res.timedOut
+                    ? `rollback timed out after ${r.timeoutMs / 1000}s`
+                    : `rollback: ${exitText(res)}`,
+                );
             }
             emit({ type: "rollback-finished", at: now(), stepId: step.id, host: t.host, ok: true });
           } catch (e) {
@@ -307,6 +312,38 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
           }
         }),
     );
+  };
+
+  /**
+   * Asks until the operator runs, skips or aborts the step. Between steps the operator may roll back a
+   * finished step (on some machines or all); a destructive step also needs its confirmation word, and
+   * backing out of that prompt (undefined) returns to the question.
+   */
+  const askToRun = async (step: PlannedStep): Promise<"run" | "skip" | "abort" | "refused"> => {
+    for (;;) {
+      const before = await decide(step, decisions.beforeStep(step));
+      switch (before.kind) {
+        case "abort":
+          return "abort";
+        case "skip":
+          return "skip";
+        case "retry":
+          continue;
+        case "rollback": {
+          const target = steps.find((s) => s.id === (before.stepId ?? step.id));
+          if (target) await rollbackStep(target, before.hosts ?? target.targets.map((t) => t.host));
+          continue;
+        }
+        case "run":
+          break;
+      }
+      if (step.risk !== "destructive") return "run";
+      const typed = await decisions.confirmWord(step);
+      if (typed === step.confirm) return "run";
+      if (typed === undefined) continue;
+      await decide(step, Promise.resolve({ kind: "abort" }));
+      return "refused";
+    }
   };
 
   const completed: PlannedStep[] = [];
@@ -381,17 +418,13 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
         }
       }
     }
-    const before = await decide(step, decisions.beforeStep(step));
-    if (before.kind === "abort") return finish("aborted", step.id);
-    if (before.kind === "skip") continue;
-    if (step.risk === "destructive") {
-      const typed = await decisions.confirmWord(step);
-      if (typed !== step.confirm) {
-        await decide(step, Promise.resolve({ kind: "abort" }));
-        refused = true;
-        return finish("aborted", step.id);
-      }
+    const go = await askToRun(step);
+    if (go === "abort") return finish("aborted", step.id);
+    if (go === "refused") {
+      refused = true;
+      return finish("aborted", step.id);
     }
+    if (go === "skip") continue;
     emit({ type: "step-started", at: now(), stepId: step.id, hosts: step.targets.map((t) => t.host) });
     let pending = step.targets.filter((t) => state.steps[step.id]?.hosts[t.host]?.status !== "ok");
     for (;;) {
@@ -494,8 +527,14 @@ function runnerAlive(runner: string, pid: number): boolean {
   if (runner !== hostname()) return true;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+  // A zombie answers kill(0) until it is reaped, which can take a while: it is not a live runner.
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return true;
   }
 }

@@ -228,6 +228,15 @@ function planAction(action: Action, scope: HostScope): PlannedAction {
       const wait = action.wait;
       const waitTarget = wait ? attr(wait.target, wait.kind === "command" ? "shell" : "text") : undefined;
       const deferred = [...cmd.deferred, ...(waitTarget?.deferred ?? [])];
+      // The target is used in a /dev/tcp/HOST/PORT redirection: only a port (or host:port) may get there.
+      if (wait?.kind === "port" && waitTarget && !/^([A-Za-z0-9._-]+:)?\d{1,5}$/.test(waitTarget.text)) {
+        throw new RunbookError(
+          "bad-variable",
+          `wait-port= is "${waitTarget.text}" here, which is not a port`,
+          action.pos,
+          "give the variable a port number such as 9876, or write host:9876",
+        );
+      }
       return {
         kind: "shell",
         source: action.pos,

@@ -49,6 +49,9 @@ export class LocalTransport implements Transport {
     const p = $({
       quiet: true,
       nothrow: true,
+      // zx keeps everything a command prints for its result; output is streamed below instead, so a
+      // command that prints gigabytes keeps the runner's memory flat.
+      store: { stdout: new VoidChunks(), stderr: new VoidChunks(), stdall: new VoidChunks() } as never,
       detached: true,
       cwd: this.home,
       env: { ...process.env, ...(this.opts.home ? { HOME: this.home } : {}), ...opts.env },
@@ -107,7 +110,8 @@ export class LocalTransport implements Transport {
       const tailErr = errDec.decode();
       if (tailErr) opts.onStderr?.(tailErr);
       if (timedOut || cancelled) return { code: null, timedOut, cancelled };
-      return { code: out.exitCode, timedOut, cancelled };
+      const signal = out.signal ? String(out.signal).replace(/^SIG/, "") : undefined;
+      return { code: out.exitCode, ...(signal ? { signal } : {}), timedOut, cancelled };
     } finally {
       if (timer) clearTimeout(timer);
       opts.signal?.removeEventListener("abort", onAbort);
@@ -162,4 +166,19 @@ function groupAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** A chunk store that keeps nothing (zx's `store` option takes any array-like). */
+class VoidChunks {
+  readonly length = 0;
+  push(): number {
+    return 0;
+  }
+  join(): string {
+    return "";
+  }
+  reduce<U>(_fn: unknown, init: U): U {
+    return init;
+  }
+  *[Symbol.iterator](): Iterator<string> {}
 }

@@ -582,8 +582,11 @@ export class SshTransport implements Transport {
               if (err) return rej(err);
               // Synchronously: with a fast command, ssh2 can emit "exit" in the same tick as this
               // callback, before a listener attached after an await would see it.
-              ch.once("exit", (code: number | null) =>
-                exitCodes.set(ch, typeof code === "number" ? code : null),
+              ch.once("exit", (code: number | null, signal?: string) =>
+                exitCodes.set(ch, {
+                  code: typeof code === "number" ? code : null,
+                  signal: typeof signal === "string" ? signal.replace(/^SIG/, "") : undefined,
+                }),
               );
               res(ch);
             });
@@ -668,7 +671,8 @@ export class SshTransport implements Transport {
       ch.stderr.on("data", (d: Buffer) => err.push(d));
       ch.on("error", () => {});
       ch.on("close", () => {
-        const exitCode = exitCodes.get(ch);
+        const exit = exitCodes.get(ch);
+        const exitCode = exit?.code;
         if (timer) clearTimeout(timer);
         if (forceTimer) clearTimeout(forceTimer);
         opts.signal?.removeEventListener("abort", onAbort);
@@ -692,7 +696,8 @@ export class SshTransport implements Transport {
           );
           return;
         }
-        resolve({ code: timedOut || cancelled ? null : (exitCode ?? null), timedOut, cancelled });
+        if (timedOut || cancelled) resolve({ code: null, timedOut, cancelled });
+        else resolve({ code: exitCode ?? null, signal: exit?.signal, timedOut, cancelled });
       });
 
       if (opts.stdin !== undefined) ch.end(opts.stdin);
@@ -853,8 +858,8 @@ class MarkerFilter {
   }
 }
 
-/** Exit status of each exec channel (null: killed by a signal), recorded as soon as it is open. */
-const exitCodes = new WeakMap<ClientChannel, number | null>();
+/** Exit status of each exec channel (code null: killed by a signal), recorded as soon as it is open. */
+const exitCodes = new WeakMap<ClientChannel, { code: number | null; signal?: string }>();
 
 class Slots {
   private active = 0;

@@ -16,6 +16,8 @@ export interface ExecOptions {
 export interface ExecResult {
   /** Exit code, or null when the command was killed. */
   code: number | null;
+  /** The signal that killed the command (`TERM`, `KILL`, ...), when one did and nobody asked for it. */
+  signal?: string;
   timedOut: boolean;
   cancelled: boolean;
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type SshdHarness, startSshdHarness } from "../helpers/sshd-harness.ts";
@@ -75,6 +75,29 @@ describe("runbook run over ssh", () => {
     ).toBe(true);
     expect(journal).toContain('"decision":{"kind":"run"},"by":"--yes by ');
   });
+
+  test("a background process plus a log-line wait: returns once the new line is written, ignoring an old one", () => {
+    for (const m of harness.machines) {
+      writeFileSync(join(m.home, "svc.log"), "ready from an earlier boot\n");
+      chownSync(join(m.home, "svc.log"), m.uid, m.uid);
+    }
+    const file = runbook(
+      "background",
+      '## Start {#start}\n\n```sh {on=app background wait-log="~/svc.log" wait-for="^ready pid [0-9]+" timeout=30s}\necho booting >> ~/svc.log; sleep 1; echo "ready pid $$" >> ~/svc.log; exec sleep 60\n```\n\n' +
+        "## Still running {#still}\n\n```sh {on=app}\npgrep -u $(whoami) -x sleep >/dev/null && echo alive\n```\n\n" +
+        "## Stop {#stop}\n\n```sh {on=app}\npkill -u $(whoami) -x sleep && echo stopped\n```\n",
+    );
+    const r = runCli(["run", file, "-i", inventory, "--yes", "--break-lock"], { env });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    for (const m of harness.machines) {
+      expect(r.stdout).toMatch(new RegExp(`${m.name} \\| started in the background, pid \\d+`));
+      expect(r.stdout).toMatch(new RegExp(`${m.name} \\| ready pid \\d+`));
+      expect(r.stdout).toContain(`${m.name} | alive`);
+    }
+    // The old line was there before the step started: it never counted, and it is not shown again.
+    expect(r.stdout).not.toContain("from an earlier boot");
+  }, 60_000);
 
   test("a variable such as $(touch /tmp/x) or ; rm -rf is passed as text, never executed", () => {
     const marker = join(dir, "pwned");

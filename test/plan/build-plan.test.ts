@@ -126,6 +126,23 @@ describe("variables", () => {
     expect(p.hosts.find((h) => h.name === "a")?.vars.store).toBe("/srv/x/store");
   });
 
+  test("wait-port must resolve to a port: a hostile value never reaches the /dev/tcp redirection", () => {
+    const rb = parse(
+      '---\ntitle: T\nroles: [web]\nvars:\n  port: { default: 8080 }\n---\n## S\n~~~sh {on=web background wait-port="{{ port }}"}\nserve\n~~~\n',
+    );
+    const webInv = inventory("hosts:\n  w: { roles: [web] }\n");
+    expect(shellOf(buildPlan(rb, webInv), "s", "w").wait?.target).toBe("8080");
+    expect(shellOf(buildPlan(rb, webInv, { vars: { port: "10.0.0.1:80" } }), "s", "w").wait?.target).toBe(
+      "10.0.0.1:80",
+    );
+    for (const bad of ["1; touch /tmp/x", "$(id)", "80 81"]) {
+      const e = errorOf(() => buildPlan(rb, webInv, { vars: { port: bad } }));
+      expect(e.code).toBe("bad-variable");
+      expect(e.message).toBe(`wait-port= is "${bad}" here, which is not a port`);
+      expect(where(e)).toBe(`${MAIN}:8:1`);
+    }
+  });
+
   test("a --var outside the choices, or not matching the pattern, is refused", () => {
     const e = errorOf(() =>
       plan("## S\n~~~sh {on=broker-a}\necho {{ mode }}\n~~~\n", { vars: { mode: "slow" } }),

@@ -68,6 +68,8 @@ describe("local exec", () => {
     const missing = await run(t, "no-such-command-rb");
     expect(missing.code).toBe(127);
     expect(missing.err).toContain("no-such-command-rb");
+    // A command killed by a signal nobody asked for says which one.
+    expect(await run(t, "kill -TERM $$")).toMatchObject({ code: null, signal: "TERM", cancelled: false });
   });
 
   test("plain bash, not zx's set -euo pipefail; starts in the home dir; env and stdin", async () => {
