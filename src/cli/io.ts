@@ -8,4 +8,6 @@ export interface Io {
   env: Record<string, string | undefined>;
   /** Aborted when the operator interrupts (Ctrl-C): running commands are stopped and the run is left resumable. */
   signal?: AbortSignal;
+  /** Present only when both stdin and stdout are a terminal: the interactive UI renders here. */
+  terminal?: { stdin: NodeJS.ReadStream; stdout: NodeJS.WriteStream };
 }

@@ -102,7 +102,8 @@ export async function runCli(argv: string[], io: Io): Promise<ExitCode> {
         "machines (default: $RUNBOOK_INVENTORY or runbooks/inventories/local.yaml)",
       )
       .option("--var <name=value>", "set a variable (repeatable)", collect, [])
-      .option("--limit <machines>", "only these machines, inventory groups or roles (comma separated)"),
+      .option("--limit <machines>", "only these machines, inventory groups or roles (comma separated)")
+      .option("--dry-run", "browse the whole plan, per machine, in the terminal UI; nothing runs"),
   ).action(async (file: string, opts) => {
     code = await runCommand(io, file, opts);
   });

@@ -1,23 +1,23 @@
 import { existsSync, readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { resolve } from "node:path";
+import { run } from "../../api.ts";
 import { autoDecisions } from "../../engine/decisions.ts";
-import type { EngineEvent } from "../../engine/events.ts";
-import { Journal, listRuns, newRunId, readRun, stateDir } from "../../engine/journal.ts";
-import { runPlan } from "../../engine/run-plan.ts";
+import { listRuns, newRunId, readRun, stateDir } from "../../engine/journal.ts";
 import type { RunState } from "../../engine/state.ts";
 import { loadRunbook } from "../../format/load-runbook.ts";
 import { loadInventory } from "../../inventory/load-inventory.ts";
-import { RunbookError } from "../../model/errors.ts";
+import { displayPath, RunbookError } from "../../model/errors.ts";
 import type { Inventory } from "../../model/inventory.ts";
 import type { Plan } from "../../model/plan.ts";
 import { buildPlan } from "../../plan/build-plan.ts";
 import { jsonReporter, lineReporter } from "../../report/line-reporter.ts";
+import { renderPlanText } from "../../report/plan-text.ts";
 import { makeStyle } from "../../report/style.ts";
-import { connectTransport } from "../../transport/connect.ts";
 import type { PassphraseSource } from "../../transport/ssh-transport.ts";
 import { currentUser } from "../../util/current-user.ts";
 import { EXIT, type ExitCode } from "../exit-codes.ts";
+import { browsePlan, type FrontEnd, startInteractive } from "../interactive.tsx";
 import type { Io } from "../io.ts";
 import { defaultInventory } from "../paths.ts";
 import { parseLimit, parseVarArgs } from "./vars.ts";
@@ -35,11 +35,21 @@ export interface RunOpts {
   breakLock?: boolean;
   rollbackOnFailure?: boolean;
   parallel?: string;
+  dryRun?: boolean;
 }
 
 /** `runbook run FILE|plan.json`: plans (or re-checks a saved plan) and runs it headless. */
 export async function runCommand(io: Io, file: string, opts: RunOpts): Promise<ExitCode> {
   const { plan, inventory } = loadOrPlan(io, file, opts);
+  if (opts.dryRun) {
+    // Nothing runs: the UI on a terminal, the plain review anywhere else.
+    if (io.terminal && !opts.json) await browsePlan(io, plan, displayPath(inventory.file, io.cwd));
+    else
+      io.out(
+        opts.json ? `${JSON.stringify(plan, null, 2)}\n` : renderPlanText(plan, makeStyle(io.color), io.cwd),
+      );
+    return EXIT.ok;
+  }
   return execute(io, plan, inventory, opts, newRunId(plan.runbook.title));
 }
 
@@ -79,22 +89,25 @@ async function execute(
   runId: string,
   resumeFrom?: RunState,
 ): Promise<ExitCode> {
-  if (!opts.yes) {
+  const interactive = !opts.yes && !opts.json && io.terminal !== undefined;
+  if (!opts.yes && !interactive) {
     throw new RunbookError(
       "usage",
-      "interactive runs need the terminal UI, which is not built yet",
+      opts.json
+        ? "--json runs are headless: add --yes"
+        : "this is not a terminal, so nobody can confirm the steps",
       undefined,
-      "review with `runbook plan`, then run headless with --yes (destructive steps also need --confirm WORD)",
+      "run it in a terminal to be walked through it, or add --yes for a headless run (destructive steps also need --confirm WORD)",
     );
   }
-  const who = `--yes by ${currentUser()}@${hostname()}`;
+  const me = `${currentUser()}@${hostname()}`;
   const secrets: Record<string, string> = {};
   for (const name of plan.secrets) {
     const v = io.env[`RUNBOOK_SECRET_${name.toUpperCase()}`];
     if (v !== undefined) secrets[name] = v;
   }
   const missing = plan.secrets.filter((s) => !(s in secrets));
-  if (missing.length > 0) {
+  if (missing.length > 0 && !interactive) {
     throw new RunbookError(
       "usage",
       `secret ${missing.join(", ")} has no value`,
@@ -102,51 +115,66 @@ async function execute(
       `set ${missing.map((m) => `RUNBOOK_SECRET_${m.toUpperCase()}`).join(", ")} in the environment for a headless run`,
     );
   }
-  const journal = new Journal(stateDir(io.env), runId, plan);
-  const report = opts.json ? jsonReporter(io.out) : lineReporter(io.out, makeStyle(io.color));
-  try {
-    const result = await runPlan({
-      plan,
-      runId,
-      connect: async (host) => {
-        const machine = inventory.hosts.find((h) => h.name === host.name);
-        if (!machine) throw new RunbookError("plan", `machine ${host.name} is no longer in the inventory`);
-        return connectTransport(machine, { passphrase: passphraseFromEnv(io) });
-      },
-      lock: { who: `${currentUser()}@${hostname()}`, breakStale: opts.breakLock ?? false },
-      decisions: autoDecisions({
-        who,
-        confirm: opts.confirm,
+  const controller = new AbortController();
+  io.signal?.addEventListener("abort", () => controller.abort(), { once: true });
+  const front: FrontEnd = interactive
+    ? await startInteractive(
+        io,
+        plan,
+        me,
+        resumeFrom !== undefined,
+        displayPath(inventory.file, io.cwd),
         secrets,
-        unknown: opts.unknown,
-        rollbackOnFailure: opts.rollbackOnFailure ?? false,
-      }),
-      emit: (e: EngineEvent) => {
-        journal.append(e);
-        report(e);
-      },
-      signal: io.signal,
-      parallel: opts.parallel ? Number(opts.parallel) : undefined,
-      from: opts.from,
-      only: opts.only?.split(",").map((s) => s.trim()),
-      resumeFrom,
-    });
-    const started = Object.values(result.state.steps).some((st) => st.status !== "pending");
-    if (!opts.json && result.status !== "ok" && started) {
-      io.err(`journal: ${journal.dir}/journal.jsonl\nresume with: runbook resume ${runId} --yes\n`);
-    }
-    switch (result.status) {
-      case "ok":
-        return EXIT.ok;
-      case "failed":
-        return result.refused ? EXIT.refused : EXIT.stepFailed;
-      case "aborted":
-      case "running":
-        return result.refused ? EXIT.refused : EXIT.aborted;
-    }
-  } finally {
-    journal.close();
+        () => controller.abort(),
+      )
+    : headless(io, opts, me, secrets);
+  const result = await run(plan, {
+    inventory,
+    runId,
+    decisions: front.decisions,
+    onEvent: front.emit,
+    connect: front.connectOptions,
+    signal: controller.signal,
+    stateDir: stateDir(io.env),
+    lock: { breakStale: opts.breakLock ?? false },
+    parallel: opts.parallel ? Number(opts.parallel) : undefined,
+    from: opts.from,
+    only: opts.only?.split(",").map((s) => s.trim()),
+    resumeFrom,
+    env: io.env,
+  });
+  await front.finished();
+  const started = Object.values(result.state.steps).some((st) => st.status !== "pending");
+  if (!opts.json && result.status !== "ok" && started) {
+    io.err(
+      `journal: ${result.journalDir}/journal.jsonl\nresume with: runbook resume ${runId}${opts.yes ? " --yes" : ""}\n`,
+    );
   }
+  switch (result.status) {
+    case "ok":
+      return EXIT.ok;
+    case "failed":
+      return result.refused ? EXIT.refused : EXIT.stepFailed;
+    case "aborted":
+    case "running":
+      return result.refused ? EXIT.refused : EXIT.aborted;
+  }
+}
+
+/** Plain lines (or JSON) and --yes decisions: for CI, scripts and pipes. */
+function headless(io: Io, opts: RunOpts, me: string, secrets: Record<string, string>): FrontEnd {
+  return {
+    decisions: autoDecisions({
+      who: `--yes by ${me}`,
+      confirm: opts.confirm,
+      secrets,
+      unknown: opts.unknown,
+      rollbackOnFailure: opts.rollbackOnFailure ?? false,
+    }),
+    emit: opts.json ? jsonReporter(io.out) : lineReporter(io.out, makeStyle(io.color)),
+    connectOptions: { passphrase: passphraseFromEnv(io) },
+    finished: async () => {},
+  };
 }
 
 function loadOrPlan(io: Io, file: string, opts: RunOpts): { plan: Plan; inventory: Inventory } {
