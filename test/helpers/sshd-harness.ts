@@ -125,11 +125,16 @@ export interface HarnessOptions {
    * hook timeout; pass more together with a longer timeout: `beforeAll(fn, 60_000)`).
    */
   lockWaitMs?: number;
+  /**
+   * Users are PREFIX1..N (default rbtest). Harnesses with different prefixes and address ranges are
+   * independent and may run at the same time (the RocketMQ tests use their own).
+   */
+  userPrefix?: string;
+  /** The last byte of the first machine's address, 127.0.0.FIRST (default 2). */
+  firstAddress?: number;
 }
 
 const SSHD = "/usr/sbin/sshd";
-const LOCK = join(tmpdir(), "runbook-sshd-harness.lock");
-const USER_PREFIX = "rbtest";
 
 export async function startSshdHarness(opts: HarnessOptions = {}): Promise<SshdHarness> {
   const started = performance.now();
@@ -144,13 +149,17 @@ export async function startSshdHarness(opts: HarnessOptions = {}): Promise<SshdH
     throw new Error(`${sshd} not found: install openssh-server (apt-get install openssh-server)`);
   }
   const names = opts.names ?? Array.from({ length: opts.count ?? 4 }, (_, i) => `m${i + 1}`);
-  if (names.length < 1 || names.length > 250) throw new Error("the harness starts 1 to 250 machines");
+  const prefix = opts.userPrefix ?? "rbtest";
+  const first = opts.firstAddress ?? 2;
+  if (names.length < 1 || first < 2 || first + names.length > 254)
+    throw new Error("the harness starts machines on 127.0.0.2 to 127.0.0.253");
 
   const dir = mkdtempSync(join(tmpdir(), "rbsshd-"));
   // sshd reads AuthorizedKeysFile as the login user: the directories on the way must be traversable.
   chmodSync(dir, 0o755);
-  await takeLock(dir, opts.lockWaitMs ?? 4000);
-  const state: State = { dir, pids: [], users: [], stopped: false };
+  const lock = join(tmpdir(), `runbook-sshd-harness-${prefix}.lock`);
+  await takeLock(lock, dir, opts.lockWaitMs ?? 4000);
+  const state: State = { dir, lock, pids: [], users: [], stopped: false };
   const exitHook = () => stopSync(state);
   process.on("exit", exitHook);
   // Ctrl-C / kill of the test run: the daemons are not in our process group, so stop them here, then
@@ -170,7 +179,7 @@ export async function startSshdHarness(opts: HarnessOptions = {}): Promise<SshdH
   };
   try {
     mkdirSync("/run/sshd", { recursive: true, mode: 0o755 });
-    const users = names.map((_, i) => ensureUser(`${USER_PREFIX}${i + 1}`));
+    const users = names.map((_, i) => ensureUser(`${prefix}${i + 1}`));
     state.users = users.map((u) => u.name);
     for (const u of users) killUser(u.name);
     if (opts.resetHomes ?? true) for (const u of users) resetHome(u);
@@ -189,7 +198,7 @@ export async function startSshdHarness(opts: HarnessOptions = {}): Promise<SshdH
       names.map(async (name, i) => {
         const user = users[i] as UserInfo;
         const mdir = join(dir, `m${i + 1}`);
-        const address = `127.0.0.${i + 2}`;
+        const address = `127.0.0.${first + i}`;
         const hostKey = join(mdir, "ssh_host_ed25519_key");
         const hostPublicKey = readFileSync(`${hostKey}.pub`, "utf8")
           .trim()
@@ -237,6 +246,8 @@ export async function startSshdHarness(opts: HarnessOptions = {}): Promise<SshdH
 
 interface State {
   dir: string;
+  /** The lock file that makes this harness the only one using its users. */
+  lock: string;
   pids: number[];
   users: string[];
   stopped: boolean;
@@ -585,7 +596,7 @@ function stopSync(state: State): void {
 
 function cleanupDir(state: State): void {
   rmSync(state.dir, { recursive: true, force: true });
-  releaseLock(state.dir);
+  releaseLock(state.lock, state.dir);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -596,7 +607,7 @@ interface LockInfo {
   dir: string;
 }
 
-async function takeLock(dir: string, waitMs: number): Promise<void> {
+async function takeLock(LOCK: string, dir: string, waitMs: number): Promise<void> {
   const deadline = performance.now() + waitMs;
   for (;;) {
     try {
@@ -617,7 +628,7 @@ async function takeLock(dir: string, waitMs: number): Promise<void> {
       info !== undefined && (!alive(info.pid) || (info.pid === process.pid && !existsSync(info.dir)));
     if (stale && info) {
       // A run that died without stop(): kill its sshds and users' processes, then take over.
-      stopSync({ dir: info.dir, pids: [], users: [], stopped: false });
+      stopSync({ dir: info.dir, lock: LOCK, pids: [], users: [], stopped: false });
       rmSync(LOCK, { force: true });
       continue;
     }
@@ -630,7 +641,7 @@ async function takeLock(dir: string, waitMs: number): Promise<void> {
       throw new Error(
         info.pid === process.pid
           ? "an sshd harness is already running in this process: stop() it (afterAll) before starting another"
-          : `another sshd harness (pid ${info.pid}, ${info.dir}) is using the test users rbtest1..N ` +
+          : `another sshd harness (pid ${info.pid}, ${info.dir}) is using the same test users ` +
               `(another test run?); wait for it to finish, or pass lockWaitMs with a longer beforeAll ` +
               `timeout; if that process hangs, kill it (the next run cleans up its sshds)`,
       );
@@ -639,7 +650,7 @@ async function takeLock(dir: string, waitMs: number): Promise<void> {
   }
 }
 
-function releaseLock(dir: string): void {
+function releaseLock(LOCK: string, dir: string): void {
   try {
     const info = JSON.parse(readFileSync(LOCK, "utf8")) as LockInfo;
     if (info.dir === dir) rmSync(LOCK, { force: true });
