@@ -310,7 +310,7 @@ function checkRegex(value: string | undefined, pos: SourcePos, key: string): voi
       "bad-attribute",
       `${key}= is not a valid regular expression: ${(e as Error).message}`,
       pos,
-      "escape special characters such as ( [ . with a backslash",
+      "escape special characters such as ( [ . with a backslash, written \\\\ in a fence's attributes (Markdown removes one before punctuation)",
     );
   }
 }

@@ -13,7 +13,7 @@ export interface FrontMatter {
 
 const TOP_KEYS = ["title", "summary", "confirm", "roles", "groups", "vars"] as const;
 const VAR_KEYS = ["default", "describe", "choices", "pattern", "secret", "raw"] as const;
-const ROLE_KEYS = ["describe", "vars"] as const;
+const ROLE_KEYS = ["describe", "vars", "optional"] as const;
 export const NAME = /^[a-z_][a-z0-9_]*$/;
 export const ROLE_NAME = /^[a-z0-9][a-z0-9_-]*$/;
 
@@ -70,6 +70,7 @@ function readRoles(y: YamlSource, node: Parameters<YamlSource["entries"]>[0]): R
     const role: RoleDecl = { name, vars: {}, pos };
     for (const [key, value] of y.entries(decl, `role ${name}`, ROLE_KEYS)) {
       if (key === "describe") role.describe = y.string(value, `describe of role ${name}`);
+      else if (key === "optional") role.optional = y.bool(value, `optional of role ${name}`);
       else role.vars = readValues(y, value, `vars of role ${name}`);
     }
     return role;

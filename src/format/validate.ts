@@ -167,7 +167,7 @@ export function validateRunbook(rb: Runbook): void {
           didYouMean(c.variable, vars.keys()),
         );
       }
-      if (decl.choices && !decl.choices.includes(c.value)) {
+      if (decl.choices && !c.value.includes("{{") && !decl.choices.includes(c.value)) {
         throw new RunbookError(
           "bad-attribute",
           `when= compares ${c.variable} with "${c.value}", which is not one of its choices`,
@@ -192,6 +192,8 @@ export function validateRunbook(rb: Runbook): void {
       for (const action of step.actions) {
         attempt(() => checkTargets(action.on, action.pos));
         attempt(() => checkWhen(action.when, action.pos));
+        if (action.when?.includes("{{"))
+          attempt(() => checkTemplate(action.when as string, action.pos, local, "at"));
         for (const [text, pos, mode] of actionTexts(action))
           attempt(() => checkTemplate(text, pos, local, mode));
         if (action.kind === "shell" && action.capture) local.add(action.capture);
@@ -199,6 +201,7 @@ export function validateRunbook(rb: Runbook): void {
       for (const rb2 of step.rollbacks) {
         attempt(() => checkTargets(rb2.on, rb2.pos));
         attempt(() => checkWhen(rb2.when, rb2.pos));
+        if (rb2.when?.includes("{{")) attempt(() => checkTemplate(rb2.when as string, rb2.pos, local, "at"));
         attempt(() => checkTemplate(rb2.command, bodyPos(rb2.pos), local));
       }
       for (const c of local) captured.add(c);

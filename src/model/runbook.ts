@@ -26,6 +26,8 @@ export interface VarDecl {
 export interface RoleDecl {
   name: string;
   describe?: string;
+  /** The runbook acts on such machines when the inventory has them (an on-call runbook for every layout). */
+  optional?: boolean;
   vars: Record<string, Scalar>;
   pos: SourcePos;
 }

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { evaluateCondition, parseCondition } from "../format/condition.ts";
 import { didYouMean } from "../format/suggest.ts";
+import { parseTemplate, type TemplatePart } from "../format/template.ts";
 import { RunbookError } from "../model/errors.ts";
 import type { Inventory } from "../model/inventory.ts";
 import {
@@ -13,8 +14,8 @@ import {
   type PlannedStep,
   type PlannedTarget,
 } from "../model/plan.ts";
-import { type Action, RISKS, type Risk, type Runbook, type Step } from "../model/runbook.ts";
-import { HostScope, type PlanInputs } from "./scope.ts";
+import { type Action, RISKS, type Risk, type Runbook, type SourcePos, type Step } from "../model/runbook.ts";
+import { HostScope, MissingValueError, type PlanInputs } from "./scope.ts";
 import { Targets } from "./targets.ts";
 
 export const DEFAULT_COMMAND_TIMEOUT_MS = 10 * 60_000;
@@ -69,7 +70,11 @@ export function buildPlan(runbook: Runbook, inventory: Inventory, opts: PlanOpti
   const phases: PlannedPhase[] = runbook.phases.map((phase) => ({
     id: phase.id,
     title: phase.title,
-    prose: phase.prose,
+    prose: renderProse(
+      phase.prose,
+      participants.map((h) => scopeFor(h.name)),
+      phase.pos,
+    ),
     steps: phase.steps.map((step) => {
       // planStep adds each capture as it passes it: later actions of the same step may use it.
       return planStep(step, phase.id, runbook, targets, scopeFor, captured, order);
@@ -88,8 +93,7 @@ export function buildPlan(runbook: Runbook, inventory: Inventory, opts: PlanOpti
         vars[v.name] = scope.valueOf(v.name) ?? "";
       } catch (e) {
         // A variable this machine never uses may lack a value; only a used one is an error.
-        if (!(e instanceof RunbookError && e.code === "bad-variable" && e.message.includes("has no value")))
-          throw e;
+        if (!(e instanceof MissingValueError)) throw e;
       }
     }
     return {
@@ -163,7 +167,9 @@ function planStep(
   };
   const applies = (when: string | undefined, scope: HostScope, pos: Action["pos"]) => {
     if (when === undefined) return true;
-    return evaluateCondition(parseCondition(when, pos), (name) => scope.valueOf(name) ?? "");
+    // A value may come from a variable (`broker_name == '{{ broker }}'`): filled in per machine first.
+    const text = when.includes("{{") ? scope.render(when, "text", pos).text : when;
+    return evaluateCondition(parseCondition(text, pos), (name) => scope.valueOf(name) ?? "");
   };
   let risk: Risk = "read";
   let confirmSource: { text: string; host: string; pos: Action["pos"] } | undefined;
@@ -202,7 +208,11 @@ function planStep(
     id: step.id,
     title: step.title,
     phase: phaseId,
-    prose: step.prose,
+    prose: renderProse(
+      step.prose,
+      (byHost.size > 0 ? [...byHost.keys()] : targets.participants().map((h) => h.name)).map(scopeFor),
+      step.pos,
+    ),
     notes: step.notes,
     risk: step.actions.length === 0 ? "read" : risk,
     targets: [...byHost.values()].sort((a, b) => order.indexOf(a.host) - order.indexOf(b.host)),
@@ -237,6 +247,10 @@ function planAction(action: Action, scope: HostScope): PlannedAction {
           "give the variable a port number such as 9876, or write host:9876",
         );
       }
+      const expect = attr(action.expect)?.text;
+      const waitPattern = attr(wait?.pattern)?.text;
+      checkPattern(expect, "expect", action.pos);
+      checkPattern(waitPattern, "wait-for", action.pos);
       return {
         kind: "shell",
         source: action.pos,
@@ -250,7 +264,7 @@ function planAction(action: Action, scope: HostScope): PlannedAction {
             ? {
                 kind: wait.kind,
                 target: waitTarget.text,
-                pattern: attr(wait.pattern)?.text,
+                pattern: waitPattern,
                 timeoutMs: action.timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS,
               }
             : undefined,
@@ -260,7 +274,7 @@ function planAction(action: Action, scope: HostScope): PlannedAction {
         retries: action.retries,
         retryDelayMs: action.retryDelayMs,
         capture: action.capture,
-        expect: attr(action.expect)?.text,
+        expect,
       };
     }
     case "file": {
@@ -301,4 +315,51 @@ function usesDeferred(phases: PlannedPhase[], name: string): boolean {
       s.targets.some((t) => [...t.actions, ...t.rollback].some((a) => a.deferred.includes(name))),
     ),
   );
+}
+
+/** A pattern with a variable in it is only known per machine: checked here, not at parse time. */
+function checkPattern(pattern: string | undefined, key: string, pos: Action["pos"]): void {
+  if (pattern === undefined) return;
+  try {
+    new RegExp(pattern);
+  } catch (e) {
+    throw new RunbookError(
+      "bad-attribute",
+      `${key}= is not a valid regular expression here: ${(e as Error).message} (in /${pattern}/)`,
+      pos,
+      "Markdown removes one backslash before punctuation in a fence's attributes: write \\\\[ for a literal [",
+    );
+  }
+}
+
+/**
+ * Prose shows the values a reader would otherwise look up: a variable is filled in where every machine
+ * of the step has the same value, and left as written where they differ (the card and the plan show
+ * each machine's own command).
+ */
+function renderProse(text: string, scopes: HostScope[], pos: SourcePos): string {
+  if (!text.includes("{{") || scopes.length === 0) return text;
+  let parts: TemplatePart[];
+  try {
+    parts = parseTemplate(text, pos);
+  } catch {
+    return text;
+  }
+  return parts
+    .map((part) => {
+      if (part.kind === "text") return part.text;
+      const whole = `{{ ${part.expr.source} }}`;
+      const values = new Set<string>();
+      for (const scope of scopes) {
+        try {
+          const r = scope.render(whole, "text", part.expr.pos);
+          if (r.deferred.length > 0) return whole;
+          values.add(r.text);
+        } catch {
+          return whole;
+        }
+      }
+      return values.size === 1 ? ([...values][0] as string) : whole;
+    })
+    .join("");
 }

@@ -27,6 +27,25 @@ export interface PlanInputs {
   targets: Targets;
 }
 
+/**
+ * A declared variable that nothing gives a value on a machine that uses it. Structured, so that an
+ * interactive run can ask the operator for the value instead of stopping.
+ */
+export class MissingValueError extends RunbookError {
+  constructor(
+    readonly variable: string,
+    readonly host: string,
+    pos: SourcePos,
+  ) {
+    super(
+      "bad-variable",
+      `variable ${variable} has no value on machine ${host}`,
+      pos,
+      `set it in the inventory (hosts: ${host}: vars: ${variable}: ...) or pass --var ${variable}=...`,
+    );
+  }
+}
+
 /** Variables as seen from one machine, in the documented order of precedence. */
 export class HostScope {
   private readonly decls: Map<string, VarDecl>;
@@ -210,14 +229,7 @@ export class HostScope {
       );
     }
     const { value, from } = this.rawValue(decl);
-    if (value === undefined) {
-      throw new RunbookError(
-        "bad-variable",
-        `variable ${name} has no value on machine ${this.host.name}`,
-        pos,
-        `set it in the inventory (hosts: ${this.host.name}: vars: ${name}: ...) or pass --var ${name}=...`,
-      );
-    }
+    if (value === undefined) throw new MissingValueError(name, this.host.name, pos);
     const rendered = this.renderWith(String(value), "text", decl.pos, [...stack, name]);
     const late = rendered.deferred[0];
     if (late !== undefined) {

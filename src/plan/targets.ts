@@ -27,6 +27,7 @@ export class Targets {
   /** Every declared role must have a machine, or the plan would silently skip its steps. */
   checkRolesCovered(): void {
     for (const role of this.runbook.roles) {
+      if (role.optional) continue;
       if (!this.inventory.hosts.some((h) => h.roles.includes(role.name))) {
         throw new RunbookError(
           "unknown-role",

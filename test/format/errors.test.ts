@@ -254,7 +254,7 @@ const bodyCases: Case[] = [
     code: "bad-attribute",
     message: "wait-for= is not a valid regular expression: Invalid regular expression: missing )",
     at: L(12, 34),
-    hint: "escape special characters such as ( [ . with a backslash",
+    hint: "escape special characters such as ( [ . with a backslash, written \\\\ in a fence's attributes (Markdown removes one before punctuation)",
   },
   {
     name: "expect that is not a regular expression",

@@ -143,6 +143,19 @@ describe("variables", () => {
     }
   });
 
+  test("expect= and wait-for= with a variable are checked as regular expressions once filled in", () => {
+    const rb = parse(
+      '---\ntitle: T\nroles: [web]\nvars:\n  name: { default: web }\n---\n## S\n~~~sh {on=web expect="ok [{{ name }}]"}\nserve\n~~~\n',
+    );
+    const webInv = inventory("hosts:\n  w: { roles: [web] }\n");
+    expect(shellOf(buildPlan(rb, webInv), "s", "w").expect).toBe("ok [web]");
+    const e = errorOf(() => buildPlan(rb, webInv, { vars: { name: "z-a" } }));
+    expect(e.code).toBe("bad-attribute");
+    expect(e.message).toContain("expect= is not a valid regular expression here");
+    expect(e.message).toContain("(in /ok [z-a]/)");
+    expect(e.hint).toContain("write \\\\[ for a literal [");
+  });
+
   test("a --var outside the choices, or not matching the pattern, is refused", () => {
     const e = errorOf(() =>
       plan("## S\n~~~sh {on=broker-a}\necho {{ mode }}\n~~~\n", { vars: { mode: "slow" } }),
@@ -398,6 +411,34 @@ describe("targets", () => {
   });
 });
 
+describe("prose", () => {
+  test("a variable in prose is filled in where every machine of the step agrees, and left as written where not", () => {
+    const p = plan(
+      "## S\n\nInstalls into `{{ v_default }}` ({{ runbook.title }}), port {{ namesrv_port }}.\n\n~~~sh {on=nameserver}\nls\n~~~\n",
+    );
+    // ns1 and ns2 have different namesrv_port values: that one stays a variable.
+    expect(planStep(p, "s").prose).toBe("Installs into `default` (Cluster), port {{ namesrv_port }}.");
+    const one = plan("## S\n\nport {{ namesrv_port }}\n\n~~~sh {on=@ns2}\nls\n~~~\n");
+    expect(planStep(one, "s").prose).toBe("port 9877");
+  });
+});
+
+describe("optional roles", () => {
+  test("a role no machine plays is an error unless it is optional; its steps then run nowhere", () => {
+    const rb = (optional: string) =>
+      parse(
+        `---\ntitle: T\nroles:\n  nameserver: {}\n  broker-c: { describe: third master${optional} }\n---\n## On c\n~~~sh {on=broker-c}\necho c\n~~~\n## On ns\n~~~sh {on=nameserver}\necho ns\n~~~\n`,
+      );
+    const e = errorOf(() => buildPlan(rb(""), inv));
+    expect(e.message).toBe(`no machine in ${INV} has role broker-c, which this runbook needs`);
+    const p = buildPlan(rb(", optional: true"), inv);
+    expect(planStep(p, "on-c").skipped).toBe(
+      "no machine matches: every action's on= or when= excludes all machines",
+    );
+    expect(hostsOf(p, "on-ns")).toEqual(["ns1", "ns2"]);
+  });
+});
+
 describe("when=", () => {
   test("is evaluated per machine", () => {
     const p = plan(md`
@@ -421,6 +462,16 @@ describe("when=", () => {
     ]);
     expect(planTarget(p, "s", "a").rollback.map((r) => r.command)).toEqual(["undo fast\n"]);
     expect(planTarget(p, "s", "b").rollback).toEqual([]);
+  });
+
+  test("a value may be a variable: the machines whose own variable equals the one given", () => {
+    // mode is per machine (a: fast, others: safe); v_default is one value for all, set with --var.
+    const body = "## S\n~~~sh {on=all when=\"mode == '{{ v_default }}'\"}\nhere\n~~~\n";
+    expect(hostsOf(plan(body, { vars: { v_default: "fast" } }), "s")).toEqual(["a"]);
+    expect(hostsOf(plan(body, { vars: { v_default: "safe" } }), "s")).toEqual(["ns1", "ns2", "b"]);
+    // The variable inside the value must be declared, like any other.
+    const e = errorOf(() => plan("## S\n~~~sh {on=all when=\"mode == '{{ nope }}'\"}\nhere\n~~~\n"));
+    expect(e.code).toBe("undefined-variable");
   });
 
   test("a step whose actions run nowhere is skipped, with read risk", () => {
