@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import {
+  autoDecisions,
   type DecisionSource,
   type EngineEvent,
   loadRunbook,
@@ -74,26 +75,12 @@ describe("the programmatic API", () => {
 
   test("run with the script's own decisions: it skips a step with a reason, types the word, and is journaled", async () => {
     const asked: string[] = [];
+    // Only the questions the script cares about; the rest as --yes answers them.
     const decisions: DecisionSource = {
-      who: "deploy-bot",
+      ...autoDecisions({ who: "deploy-bot", confirm: "wipe" }),
       async beforeStep(step) {
         asked.push(step.id);
         return step.id === "optional" ? { kind: "skip", reason: "not needed here" } : { kind: "run" };
-      },
-      async confirmWord() {
-        return "wipe";
-      },
-      async afterFailure() {
-        return { kind: "abort" };
-      },
-      async rollbackOnAbort() {
-        return [];
-      },
-      async resolveUnknown() {
-        return "abort";
-      },
-      async secret() {
-        return undefined;
       },
     };
     const events: EngineEvent[] = [];

@@ -22,7 +22,8 @@ export type Decision =
   | { kind: "retry" }
   /** Roll back a step (default: the one asked about) on some machines (default: all of them). */
   | { kind: "rollback"; stepId?: string; hosts?: string[] }
-  | { kind: "abort" };
+  /** Stop the run; `reason` says why when it was not the operator's own choice. */
+  | { kind: "abort"; reason?: string };
 
 /**
  * The one event stream of a run. The terminal UI, the plain reporter, the JSON writer and the journal

@@ -38,6 +38,8 @@ export interface RunResult {
   /** A machine refused us (host key, authentication): exit code 4 rather than 1. */
   refused: boolean;
   state: RunState;
+  /** The step the run stopped at, unless it finished. */
+  failedStep?: string;
 }
 
 /** Runs a plan step by step; the only place that decides what happens next. */
@@ -121,7 +123,10 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
     return c;
   };
 
-  if (opts.lock) {
+  // A plan that only reads (a health check) protects nothing and must not stand in the way of one that
+  // changes things: it takes no lock.
+  const readOnly = steps.every((s) => s.risk === "read");
+  if (opts.lock && !readOnly) {
     const info: LockInfo = {
       runId: opts.runId,
       who: opts.lock.who,
@@ -341,7 +346,16 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
       const typed = await decisions.confirmWord(step);
       if (typed === step.confirm) return "run";
       if (typed === undefined) continue;
-      await decide(step, Promise.resolve({ kind: "abort" }));
+      await decide(
+        step,
+        Promise.resolve({
+          kind: "abort",
+          reason:
+            typed === ""
+              ? "destructive step: its confirmation word was not given"
+              : "destructive step: the confirmation word typed was not the runbook's",
+        }),
+      );
       return "refused";
     }
   };
@@ -360,7 +374,7 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
     // An unfinished run keeps its locks: it is resumable, and nobody else should act meanwhile.
     if (status === "ok") await releaseAll();
     await closeAll();
-    return { status, refused, state };
+    return { status, refused, state, failedStep };
   };
 
   let reachedFrom = opts.from === undefined;
@@ -391,7 +405,10 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
     if (unknown.length > 0) {
       const answer = await decisions.resolveUnknown(step, unknown);
       if (answer === "abort") {
-        await decide(step, Promise.resolve({ kind: "abort" }));
+        await decide(
+          step,
+          Promise.resolve({ kind: "abort", reason: "machines in an unknown state were not resolved" }),
+        );
         return finish("aborted", step.id);
       }
       for (const host of unknown) {
@@ -436,13 +453,25 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
         completed.push(step);
         break;
       }
-      const d = await decide(
-        step,
-        decisions.afterFailure(
+      // A rollback of some machines leaves the decision open: the operator may then retry, skip or stop.
+      let d: Decision;
+      for (;;) {
+        d = await decide(
           step,
-          failed.map((t) => t.host),
-        ),
-      );
+          decisions.afterFailure(
+            step,
+            failed.map((t) => t.host),
+          ),
+        );
+        if (d.kind !== "rollback") break;
+        const all = step.targets.map((t) => t.host);
+        const hosts = d.hosts ?? all;
+        await rollbackStep(step, hosts);
+        if (all.every((h) => hosts.includes(h))) {
+          emit({ type: "step-finished", at: now(), stepId: step.id, status: "rolled-back" });
+          return finish("failed", step.id);
+        }
+      }
       if (d.kind === "retry") {
         pending = failed;
         continue;
@@ -450,14 +479,6 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
       if (d.kind === "skip") {
         emit({ type: "step-finished", at: now(), stepId: step.id, status: "skipped" });
         break;
-      }
-      if (d.kind === "rollback") {
-        await rollbackStep(
-          step,
-          step.targets.map((t) => t.host),
-        );
-        emit({ type: "step-finished", at: now(), stepId: step.id, status: "rolled-back" });
-        return finish("failed", step.id);
       }
       emit({ type: "step-finished", at: now(), stepId: step.id, status: "failed" });
       // A step failed and the run stops there: whoever chose to stop, the run failed (exit 1).

@@ -35,7 +35,9 @@ export function lineReporter(write: (text: string) => void, style: Style): (e: E
             );
             return;
           case "abort":
-            write(`${style.danger(`!!! ${titles.get(e.stepId)}: aborted by ${e.by}`)}\n`);
+            write(
+              `${style.danger(`!!! ${titles.get(e.stepId)}: aborted by ${e.by}${d.reason ? `: ${d.reason}` : ""}`)}\n`,
+            );
             return;
           case "retry":
           case "rollback":

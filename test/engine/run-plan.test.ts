@@ -268,6 +268,22 @@ describe("engine", () => {
     expect(third.result.status).toBe("ok");
   });
 
+  test("a plan that only reads takes no lock: it runs beside a run that holds the machines", async () => {
+    const s = setup("lock-read", "## Slow {#slow}\n\n```sh {on=db}\nsleep 1.5\n```\n");
+    const first = run(s, {}, { runId: "run-holder", lock: { who: "alice@laptop", breakStale: false } });
+    await Bun.sleep(400);
+    const reader = setup("lock-read-2", "## Look {#look}\n\n```sh {on=db risk=read}\necho looking\n```\n");
+    // The same machine (m3, whose lock lives in its home) seen by a read-only runbook.
+    const look = await run(
+      { ...reader, transport: s.transport },
+      {},
+      { runId: "run-reader", lock: { who: "bob@desk", breakStale: false } },
+    );
+    expect(look.result.status).toBe("ok");
+    expect(look.output("m3")).toBe("looking\n");
+    expect((await first).result.status).toBe("ok");
+  });
+
   test("a stale lock (dead runner on this host) is reported, and broken only when asked", async () => {
     const s = setup("stale", "## Quick\n\n```sh {on=db}\ntrue\n```\n");
     const dead = Bun.spawnSync(["true"]).pid; // a PID that has exited

@@ -118,6 +118,7 @@ describe("waits", () => {
 function scripted(
   before: Decision[],
   words: (string | undefined)[] = [],
+  failures: Decision[] = [],
 ): DecisionSource & { asked: string[] } {
   const asked: string[] = [];
   return {
@@ -131,8 +132,9 @@ function scripted(
       asked.push(`word ${step.id}`);
       return words.shift();
     },
-    async afterFailure() {
-      return { kind: "abort" };
+    async afterFailure(step: PlannedStep, hosts: string[]) {
+      asked.push(`failed ${step.id} on ${hosts.join(",")}`);
+      return failures.shift() ?? { kind: "abort" };
     },
     async rollbackOnAbort() {
       return [];
@@ -194,5 +196,21 @@ describe("decisions between steps", () => {
     expect(w.result.status).toBe("aborted");
     expect(w.result.refused).toBe(true);
     expect(existsSync(join(wrong.home("m1"), "wiped"))).toBe(false);
+  });
+
+  test("after a failure, rolling back some machines asks again; the others stay as they are", async () => {
+    const s = setup(
+      "rollback-after-failure",
+      "## Change {#change}\n\n```sh {on=app}\ntouch ~/changed; [ $(basename $HOME) = m1 ]\n```\n\n```rollback {on=app}\nrm ~/changed\n```\n",
+    );
+    const d = scripted([], [], [{ kind: "rollback", hosts: ["m2"] }, { kind: "abort" }]);
+    const { result, events } = await run(s, d);
+    expect(result.status).toBe("failed");
+    expect(d.asked).toEqual(["before change", "failed change on m2", "failed change on m2"]);
+    expect(existsSync(join(s.home("m1"), "changed"))).toBe(true);
+    expect(existsSync(join(s.home("m2"), "changed"))).toBe(false);
+    expect(
+      events.filter((e) => e.type === "rollback-finished").map((e) => (e as { host: string }).host),
+    ).toEqual(["m2"]);
   });
 });
