@@ -75,6 +75,10 @@ export async function runCli(argv: string[], io: Io): Promise<ExitCode> {
     cmd
       .option("-y, --yes", "run without asking: confirms read and change steps (headless, plain output)")
       .option("--confirm <word>", "with --yes: the word that lets destructive steps run")
+      .option(
+        "--auto-read",
+        "in the terminal UI: run read-only steps without asking (the a key turns it off and on)",
+      )
       .option("--from <step>", "start at this step id (earlier steps are skipped and journaled as such)")
       .option("--only <steps>", "run only these step ids (comma separated)")
       .option("--json", "print the event stream as JSON lines")

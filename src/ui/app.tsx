@@ -1,21 +1,22 @@
-import { Box, useApp, useStdin, useWindowSize } from "ink";
+import { Box, Text, useApp, useStdin, useWindowSize } from "ink";
 import { useEffect, useMemo, useReducer, useState, useSyncExternalStore } from "react";
-import type { HostStatus } from "../engine/events.ts";
-import { summarizeHosts } from "../engine/state.ts";
 import type { Plan } from "../model/plan.ts";
 import { Footer } from "./components/footer.tsx";
 import { Header, type Mode } from "./components/header.tsx";
 import { HostGrid } from "./components/host-grid.tsx";
-import { ModalView } from "./components/modal.tsx";
+import { boxContent, ModalBox } from "./components/modal.tsx";
 import { OutputPane } from "./components/output-pane.tsx";
-import { RollbackBox } from "./components/rollback-box.tsx";
-import { StepCard } from "./components/step-card.tsx";
+import { RollbackBox, rollbackLines } from "./components/rollback-box.tsx";
+import { cardLines, StepCard } from "./components/step-card.tsx";
+import { detailLines, StepDetails, wrapLines } from "./components/step-details.tsx";
 import { StepList } from "./components/step-list.tsx";
 import type { DecisionBridge, Question } from "./decision-bridge.ts";
-import { outputKey, type RunSnapshot, RunStore } from "./run-store.ts";
+import { cardWidth, layout, MIN_COLUMNS, MIN_ROWS } from "./layout.ts";
+import { RunStore } from "./run-store.ts";
 import type { Theme } from "./theme.ts";
 import { initialUiState, uiReducer } from "./ui-state.ts";
 import { footerKeys, useKeys } from "./use-keys.ts";
+import { buildView, stepEntries } from "./view-model.ts";
 
 export interface AppProps {
   plan: Plan;
@@ -25,63 +26,67 @@ export interface AppProps {
   /** Absent in a dry run: the plan is browsed and nothing runs. */
   store?: RunStore;
   bridge?: DecisionBridge;
-  /** The operator confirmed quitting: stop the run (the CLI aborts it), then the app exits. */
+  /** The operator quit: stop the run (the CLI aborts it); the app exits once it has wound down. */
   onQuit?: () => void;
   now?: () => number;
+  /** The terminal's size; tests give it, a real terminal is measured (and followed on resize). */
+  size?: { columns: number; rows: number };
 }
 
 const EMPTY_STORE = new RunStore();
 
 export function App(props: AppProps) {
-  const { plan, theme } = props;
+  const { plan, theme, mode } = props;
   const store = props.store ?? EMPTY_STORE;
   const snapshot = useSyncExternalStore(store.subscribe, store.getSnapshot);
   const question = useQuestion(props.bridge);
   const [ui, dispatch] = useReducer(uiReducer, initialUiState);
-  const { columns, rows } = useWindowSize();
+  const measured = useWindowSize();
+  const { columns, rows } = props.size ?? measured;
   const { exit } = useApp();
-  const now = useClock(props.now, snapshot.finishedAt === undefined && props.mode !== "DRY RUN");
+  const now = useClock(props.now, snapshot.finishedAt === undefined && mode !== "DRY RUN");
+  const entries = useMemo(() => stepEntries(plan), [plan]);
+  const view = buildView({ plan, snapshot, question, ui, mode }, entries);
 
-  const steps = useMemo(
-    () => plan.phases.flatMap((p) => p.steps.map((s) => ({ step: s, phase: p.title }))),
-    [plan],
-  );
-  const current =
-    currentStep(question, snapshot) ??
-    steps.find((s) => statusOf(snapshot, s.step.id) === "pending")?.step.id ??
-    (snapshot.finishedAt !== undefined ? steps.at(-1)?.step.id : undefined);
-  const shownId = ui.browsing ?? current ?? steps[0]?.step.id;
-  const shownIndex = Math.max(
-    0,
-    steps.findIndex((s) => s.step.id === shownId),
-  );
-  const shown = steps[shownIndex]?.step;
-  const hosts = shown?.targets.map((t) => t.host) ?? [];
-  const stepState = shown ? snapshot.run.steps[shown.id] : undefined;
-  const failedFirst = hosts.find((h) => stepState?.hosts[h]?.status === "failed");
-  const host = ui.host && hosts.includes(ui.host) ? ui.host : (failedFirst ?? hosts[0]);
-  const lines = shown && host ? (snapshot.output.get(outputKey(shown.id, host)) ?? []) : [];
+  const box = boxContent({
+    modal: ui.modal,
+    question,
+    numberOf: (id) => `step ${entries.findIndex((e) => e.step.id === id) + 1}/${entries.length}`,
+    step: (id) => entries.find((e) => e.step.id === id)?.step,
+  });
+  const shown = view.shown;
+  const l = layout({
+    columns,
+    rows,
+    hosts: view.hosts.length,
+    rollbackLines: shown ? rollbackLines(shown).length : 0,
+    cardLines: cardLines(shown, view.host, cardWidth(columns)),
+  });
 
+  const details =
+    ui.modal.kind === "details" && shown
+      ? wrapLines(detailLines(shown, view.host, l.width - 4), l.width - 4)
+      : undefined;
   const [quitting, setQuitting] = useState(false);
   useEffect(() => {
     if (quitting && snapshot.finishedAt !== undefined) exit();
   }, [quitting, snapshot.finishedAt, exit]);
-  useKeys({
-    ui,
-    dispatch,
-    question,
-    bridge: props.bridge,
-    steps: steps.map((s) => s.step),
-    shownIndex,
-    host,
-    hosts,
-    lines: lines.length,
-    finished: snapshot.finishedAt !== undefined || props.mode === "DRY RUN",
-    onQuit: props.onQuit,
-    quit: () => setQuitting(true),
-    exit,
-    active: useStdin().isRawModeSupported,
-  });
+  useKeys(
+    {
+      ui,
+      dispatch,
+      question,
+      bridge: props.bridge,
+      view,
+      mode,
+      details: { rows: Math.max(1, l.body - 3), lines: details?.length ?? 0 },
+      pageRows: Math.max(1, l.output - 1),
+      onQuit: props.onQuit,
+      quit: () => setQuitting(true),
+      exit,
+    },
+    useStdin().isRawModeSupported,
+  );
 
   // A typed answer opens its box by itself when the engine asks for one.
   useEffect(() => {
@@ -91,130 +96,140 @@ export function App(props: AppProps) {
       dispatch({ type: "open", modal: { kind: "secret", text: "" } });
   }, [question, ui.modal.kind]);
 
-  const width = Math.max(40, columns);
-  const height = Math.max(16, rows);
-  const done = steps.filter((s) =>
-    ["ok", "skipped", "rolled-back"].includes(statusOf(snapshot, s.step.id)),
-  ).length;
-  const curState = current ? snapshot.run.steps[current] : undefined;
-  const curHosts = Object.values(curState?.hosts ?? {});
-  const listWidth = Math.min(34, Math.floor(width * 0.36));
-  const notice =
-    snapshot.refusals[0] ??
-    (snapshot.finishedAt !== undefined
-      ? `run ${snapshot.run.status}${snapshot.run.status === "ok" ? "" : ": resume with runbook resume"}`
-      : undefined);
-  const headerHeight = notice ? 3 : 2;
-  const bodyHeight = height - headerHeight - 1;
-  const rightWidth = width - listWidth - 1;
-  // Questions and typed answers take the card's place; the machines and their output stay in view.
-  const modal =
-    ui.modal.kind !== "none" || (question && question.kind !== "before-step") ? (
-      <ModalView modal={ui.modal} question={question} width={rightWidth} theme={theme} />
-    ) : null;
+  if (columns < MIN_COLUMNS || rows < MIN_ROWS) {
+    return (
+      <Text>{`runbook needs a terminal of at least ${MIN_COLUMNS}x${MIN_ROWS}; this one is ${columns}x${rows}. Make it larger (q quits).`}</Text>
+    );
+  }
 
-  const gridRows = Math.min(hosts.length, 4);
-  const rollbackRows = 2;
-  const fixed =
-    (hosts.length > 0 ? gridRows + (hosts.length > 4 ? 1 : 0) : 0) +
-    (hosts.length > 0 ? rollbackRows + 1 : 0);
-  const cardHeight = Math.max(4, Math.min(9, Math.floor((bodyHeight - fixed) / 2)));
-  const outputHeight = Math.max(3, bodyHeight - fixed - cardHeight);
+  const right = l.rightWidth;
+  const stepState = shown ? snapshot.run.steps[shown.id] : undefined;
+  const out = view.output;
+  const outFrom =
+    out?.previous === true
+      ? `from ${entries.findIndex((e) => e.step.id === out.stepId) + 1}/${entries.length} ${
+          entries.find((e) => e.step.id === out.stepId)?.step.title ?? ""
+        }`
+      : undefined;
+  const cardOrBox =
+    box && !box.full ? (
+      <ModalBox content={box} width={right} height={l.card} theme={theme} />
+    ) : shown ? (
+      <StepCard
+        step={shown}
+        number={`${view.shownIndex + 1}/${entries.length}`}
+        host={view.host}
+        height={l.card}
+        width={right}
+        theme={theme}
+      />
+    ) : (
+      <Box height={l.card} />
+    );
 
   return (
-    <Box flexDirection="column" width={width} height={height}>
+    <Box flexDirection="column" width={l.width} height={l.height}>
       <Header
         title={plan.runbook.title}
-        mode={props.mode}
+        mode={mode}
         inventory={props.inventory}
-        stepsDone={done}
-        stepsTotal={steps.length}
-        hostsDone={curHosts.filter((h) => h.status === "ok").length}
-        hostsTotal={curHosts.length}
+        stepsDone={view.stepsDone}
+        stepsTotal={entries.length}
+        hostsDone={view.hostsDone}
+        hostsTotal={view.hostsTotal}
+        machines={plan.hosts.length}
+        autoRead={props.bridge?.autoRead ?? false}
         elapsedMs={snapshot.startedAt ? (snapshot.finishedAt ?? now) - snapshot.startedAt : 0}
-        width={width}
+        width={l.width}
         theme={theme}
-        notice={notice}
+        status={view.status}
       />
-      <Box height={bodyHeight}>
-        <StepList
-          rows={steps.map((s) => ({
-            id: s.step.id,
-            title: s.step.title,
-            phase: s.phase,
-            status: statusOf(snapshot, s.step.id),
-          }))}
-          current={current}
-          shown={shownId}
-          height={bodyHeight}
-          width={listWidth}
+      {details && shown && ui.modal.kind === "details" ? (
+        <StepDetails
+          title={`${view.shownIndex + 1}/${entries.length} ${shown.title} [${shown.risk}] on ${view.host ?? "no machine"}`}
+          lines={details}
+          scroll={ui.modal.scroll}
+          width={l.width}
+          height={l.body}
           theme={theme}
         />
-        <Box flexDirection="column" marginLeft={1} width={rightWidth}>
-          {modal ??
-            (shown ? (
-              <StepCard
-                step={shown}
-                number={`${shownIndex + 1}/${steps.length}`}
-                host={host}
-                height={cardHeight}
-                theme={theme}
-              />
-            ) : null)}
-          <HostGrid hosts={hosts} states={stepState?.hosts ?? {}} selected={host} maxRows={4} theme={theme} />
-          <OutputPane
-            host={host}
-            lines={lines}
-            scroll={ui.scroll}
-            height={modal ? Math.max(3, outputHeight - 4) : outputHeight}
+      ) : box?.full ? (
+        // Help, host keys and the other full boxes take the whole body: long lines such as a key's
+        // fingerprint stay on one line.
+        <ModalBox content={box} width={l.width} height={l.body} theme={theme} />
+      ) : (
+        <Box height={l.body} flexShrink={0}>
+          <StepList
+            rows={entries.map((e) => ({
+              id: e.step.id,
+              title: e.step.title,
+              phase: e.phase,
+              status: view.statuses.get(e.step.id) ?? "pending",
+            }))}
+            current={view.current}
+            shown={shown?.id}
+            height={l.body}
+            width={l.listWidth}
             theme={theme}
           />
-          {shown && hosts.length > 0 ? (
-            <RollbackBox step={shown} selected={host} maxRows={rollbackRows} theme={theme} />
-          ) : null}
+          <Box flexDirection="column" marginLeft={1} width={right} height={l.body} flexShrink={0}>
+            {cardOrBox}
+            <HostGrid
+              hosts={view.hosts}
+              states={stepState?.hosts ?? {}}
+              selected={view.host}
+              height={l.grid}
+              width={right}
+              theme={theme}
+            />
+            <OutputPane
+              host={out?.host}
+              lines={out?.lines ?? []}
+              from={outFrom}
+              scroll={ui.scroll}
+              height={l.output}
+              width={right}
+              theme={theme}
+            />
+            {shown && l.rollback > 0 ? (
+              <RollbackBox
+                step={shown}
+                selected={view.host}
+                height={l.rollback}
+                width={right}
+                theme={theme}
+              />
+            ) : null}
+          </Box>
         </Box>
-      </Box>
+      )}
       <Footer
         keys={footerKeys(
           question,
           ui.modal,
-          props.mode,
-          snapshot.finishedAt !== undefined,
+          mode,
+          view,
+          ui.browsing !== undefined,
           props.bridge?.autoRead ?? false,
         )}
+        width={l.width}
         theme={theme}
       />
     </Box>
   );
 }
 
-/** A running step shows what its machines show: failed as soon as one failed, waiting while one waits. */
-function statusOf(s: RunSnapshot, id: string): HostStatus {
-  const step = s.run.steps[id];
-  if (!step) return "pending";
-  return step.status === "running" ? summarizeHosts(step.hosts) : step.status;
-}
-
-function currentStep(q: Question | undefined, s: RunSnapshot): string | undefined {
-  switch (q?.kind) {
-    case "before-step":
-    case "confirm-word":
-    case "after-failure":
-    case "unknown-hosts":
-      return q.step.id;
-    default:
-      return s.run.current;
-  }
-}
-
+/** The question the engine waits on; re-renders on every change of the bridge (also the auto-read switch). */
 function useQuestion(bridge: DecisionBridge | undefined): Question | undefined {
-  const [q, setQ] = useState<Question | undefined>(bridge?.current);
+  const [, bump] = useReducer((n: number) => n + 1, 0);
   useEffect(() => {
     if (!bridge) return;
-    setQ(bridge.current);
-    return bridge.subscribe(() => setQ(bridge.current));
+    const off = bridge.subscribe(bump);
+    // A question asked between the first render and this subscription is not missed.
+    bump();
+    return off;
   }, [bridge]);
-  return q;
+  return bridge?.current;
 }
 
 /** Ticks once a second while the run goes on, for the elapsed time. */

@@ -1,8 +1,10 @@
 import type { EngineEvent } from "../engine/events.ts";
 import { initialRunState, type RunState, reduceRun } from "../engine/state.ts";
+import { cleanLine } from "./clean-line.ts";
 
 export interface OutputLine {
-  stream: "stdout" | "stderr";
+  /** "note" lines are the UI's own markers in a machine's output (a retry, a rollback). */
+  stream: "stdout" | "stderr" | "note";
   text: string;
 }
 
@@ -13,8 +15,12 @@ export interface RunSnapshot {
   run: RunState;
   /** `${stepId}\u0000${host}` -> the last MAX_SCREEN_LINES lines. */
   output: ReadonlyMap<string, readonly OutputLine[]>;
+  /** The step that last started or printed: its output stays on screen until the next one starts. */
+  lastActive?: string;
   startedAt?: number;
   finishedAt?: number;
+  /** The step the run ended at when it did not finish ok. */
+  stoppedAt?: string;
   /** Reasons a run was refused (lock, host key), shown in the header. */
   refusals: string[];
   version: number;
@@ -29,21 +35,33 @@ export const outputKey = (stepId: string, host: string) => `${stepId}\u0000${hos
 export class RunStore {
   private snapshot: RunSnapshot = { run: initialRunState, output: new Map(), refusals: [], version: 0 };
   private readonly output = new Map<string, OutputLine[]>();
-  /** The last line of each stream while it has no newline yet. */
-  private readonly open = new Map<string, OutputLine>();
+  /** The last line of each stream while it has no newline yet, with its text as received. */
+  private readonly open = new Map<string, { line: OutputLine; raw: string }>();
   private readonly changed = new Set<string>();
   private listeners = new Set<() => void>();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private dirty = false;
   private run: RunState = initialRunState;
+  private lastActive?: string;
   private startedAt?: number;
   private finishedAt?: number;
+  private stoppedAt?: string;
   private refusals: string[] = [];
 
+  /**
+   * `resumed`: the state of the interrupted run being resumed, from its journal. The engine does not
+   * announce the steps that were already done, so without it they would show as pending.
+   */
   constructor(
     private readonly intervalMs = 50,
     private readonly clock: () => number = Date.now,
-  ) {}
+    resumed?: RunState,
+  ) {
+    if (resumed) {
+      this.run = { ...resumed, current: undefined };
+      this.snapshot = { ...this.snapshot, run: this.run };
+    }
+  }
 
   readonly subscribe = (l: () => void): (() => void) => {
     this.listeners.add(l);
@@ -54,21 +72,45 @@ export class RunStore {
 
   /** The engine's emit target. */
   readonly push = (e: EngineEvent): void => {
+    const before = this.run;
     this.run = reduceRun(this.run, e);
     switch (e.type) {
       case "output":
+        this.lastActive = e.stepId;
         this.append(e.stepId, e.host, e.stream, e.text);
+        break;
+      case "step-started":
+        this.lastActive = e.stepId;
+        break;
+      case "host-status":
+        // A machine that already printed something for this step is running it again (a retry).
+        if (e.status === "running" && (this.output.get(outputKey(e.stepId, e.host))?.length ?? 0) > 0)
+          this.note(e.stepId, e.host, `── ${e.detail ?? "run again"} (${clockTime(e.at)}) ──`);
+        break;
+      case "decision":
+        if (e.decision.kind === "rollback") {
+          const stepId = e.decision.stepId ?? e.stepId;
+          const hosts = e.decision.hosts ?? Object.keys(before.steps[stepId]?.hosts ?? {});
+          this.lastActive = stepId;
+          for (const h of hosts) this.note(stepId, h, `── rollback by ${e.by} (${clockTime(e.at)}) ──`);
+        }
+        break;
+      case "rollback-finished":
+        this.note(e.stepId, e.host, e.ok ? "── rollback ok ──" : `── rollback failed: ${e.error ?? ""} ──`);
         break;
       case "run-started":
         this.startedAt ??= this.clock();
         break;
       case "run-finished":
         this.finishedAt = this.clock();
+        this.stoppedAt = e.failedStep;
         break;
       case "refused":
         this.refusals = [...this.refusals, e.reason];
         break;
-      default:
+      case "captured":
+      case "host-finished":
+      case "step-finished":
         break;
     }
     this.schedule(e.type === "run-finished" || e.type === "refused");
@@ -81,31 +123,51 @@ export class RunStore {
     this.publish();
   }
 
-  private append(stepId: string, host: string, stream: "stdout" | "stderr", text: string): void {
-    const key = outputKey(stepId, host);
-    this.changed.add(key);
+  private bufferOf(key: string): OutputLine[] {
     let lines = this.output.get(key);
     if (!lines) {
       lines = [];
       this.output.set(key, lines);
     }
+    this.changed.add(key);
+    return lines;
+  }
+
+  private note(stepId: string, host: string, text: string): void {
+    const key = outputKey(stepId, host);
+    const lines = this.bufferOf(key);
+    lines.push({ stream: "note", text });
+    // A marker ends any unfinished line: what follows starts on a line of its own.
+    this.open.delete(`${key}\u0000stdout`);
+    this.open.delete(`${key}\u0000stderr`);
+    this.trim(lines);
+  }
+
+  private append(stepId: string, host: string, stream: "stdout" | "stderr", text: string): void {
+    const key = outputKey(stepId, host);
+    const lines = this.bufferOf(key);
     const openKey = `${key}\u0000${stream}`;
     const segments = text.split("\n");
     segments.forEach((seg, i) => {
       const open = i === 0 ? this.open.get(openKey) : undefined;
-      const at = open ? (lines as OutputLine[]).lastIndexOf(open) : -1;
+      const at = open ? lines.lastIndexOf(open.line) : -1;
       if (open && at >= 0) {
         // A line that arrived without its newline (a prompt, a progress bar) is completed in place.
-        const joined = { stream, text: open.text + seg };
-        (lines as OutputLine[])[at] = joined;
-        this.open.set(openKey, joined);
+        const raw = open.raw + seg;
+        const line = { stream, text: cleanLine(raw) };
+        lines[at] = line;
+        this.open.set(openKey, { line, raw });
       } else if (!(i === segments.length - 1 && seg === "")) {
-        const line = { stream, text: seg };
-        (lines as OutputLine[]).push(line);
-        this.open.set(openKey, line);
+        const line = { stream, text: cleanLine(seg) };
+        lines.push(line);
+        this.open.set(openKey, { line, raw: seg });
       }
       if (i < segments.length - 1) this.open.delete(openKey);
     });
+    this.trim(lines);
+  }
+
+  private trim(lines: OutputLine[]): void {
     if (lines.length > MAX_SCREEN_LINES) lines.splice(0, lines.length - MAX_SCREEN_LINES);
   }
 
@@ -136,11 +198,19 @@ export class RunStore {
     this.snapshot = {
       run: this.run,
       output: this.changedOutput(),
+      lastActive: this.lastActive,
       startedAt: this.startedAt,
       finishedAt: this.finishedAt,
+      stoppedAt: this.stoppedAt,
       refusals: this.refusals,
       version: this.snapshot.version + 1,
     };
     for (const l of this.listeners) l();
   }
+}
+
+/** HH:MM:SS of an ISO time, in the operator's local time zone. */
+function clockTime(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toTimeString().slice(0, 8);
 }

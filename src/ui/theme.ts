@@ -1,6 +1,9 @@
 import type { HostStatus } from "../engine/events.ts";
 import type { Risk } from "../model/runbook.ts";
 
+/** The feeling of a message, mapped to a colour by the theme. */
+export type Tone = "ok" | "danger" | "warning" | "accent" | "muted" | "running";
+
 /** Semantic colours; with NO_COLOR every one is undefined and glyphs carry the meaning alone. */
 export interface Theme {
   ok?: string;
@@ -80,5 +83,22 @@ export function riskColor(risk: Risk, theme: Theme): string | undefined {
       return theme.warning;
     case "destructive":
       return theme.danger;
+  }
+}
+
+export function toneColor(tone: Tone, theme: Theme): string | undefined {
+  switch (tone) {
+    case "ok":
+      return theme.ok;
+    case "danger":
+      return theme.danger;
+    case "warning":
+      return theme.warning;
+    case "accent":
+      return theme.accent;
+    case "muted":
+      return theme.muted;
+    case "running":
+      return theme.running;
   }
 }

@@ -10,14 +10,17 @@ import { loadInventory } from "../../inventory/load-inventory.ts";
 import { displayPath, RunbookError } from "../../model/errors.ts";
 import type { Inventory } from "../../model/inventory.ts";
 import type { Plan } from "../../model/plan.ts";
-import { buildPlan } from "../../plan/build-plan.ts";
+import type { Runbook, VarDecl } from "../../model/runbook.ts";
+import { buildPlan, type PlanOptions } from "../../plan/build-plan.ts";
+import { askableVariable } from "../../plan/missing-variable.ts";
 import { jsonReporter, lineReporter } from "../../report/line-reporter.ts";
 import { renderPlanText } from "../../report/plan-text.ts";
 import { makeStyle } from "../../report/style.ts";
 import type { PassphraseSource } from "../../transport/ssh-transport.ts";
+import { promptVariableOf } from "../../ui/variable-prompt-state.ts";
 import { currentUser } from "../../util/current-user.ts";
 import { EXIT, type ExitCode } from "../exit-codes.ts";
-import { browsePlan, type FrontEnd, startInteractive } from "../interactive.tsx";
+import { browsePlan, type FrontEnd, promptVariable, startInteractive } from "../interactive.tsx";
 import type { Io } from "../io.ts";
 import { defaultInventory } from "../paths.ts";
 import { parseLimit, parseVarArgs } from "./vars.ts";
@@ -36,11 +39,19 @@ export interface RunOpts {
   rollbackOnFailure?: boolean;
   parallel?: string;
   dryRun?: boolean;
+  autoRead?: boolean;
 }
 
-/** `runbook run FILE|plan.json`: plans (or re-checks a saved plan) and runs it headless. */
+/**
+ * `runbook run FILE|plan.json`: plans (or re-checks a saved plan) and runs it, in the terminal UI on a
+ * terminal, headless with --yes.
+ */
 export async function runCommand(io: Io, file: string, opts: RunOpts): Promise<ExitCode> {
-  const { plan, inventory } = loadOrPlan(io, file, opts);
+  // On a terminal, a variable that nothing gives a value is asked for rather than refused.
+  const ask = io.terminal !== undefined && !opts.json && !opts.yes;
+  const loaded = await loadOrPlan(io, file, opts, ask);
+  if (!loaded) return EXIT.aborted;
+  const { plan, inventory, decls } = loaded;
   if (opts.dryRun) {
     // Nothing runs: the UI on a terminal, the plain review anywhere else.
     if (io.terminal && !opts.json) await browsePlan(io, plan, displayPath(inventory.file, io.cwd));
@@ -50,7 +61,7 @@ export async function runCommand(io: Io, file: string, opts: RunOpts): Promise<E
       );
     return EXIT.ok;
   }
-  return execute(io, plan, inventory, opts, newRunId(plan.runbook.title));
+  return execute(io, plan, inventory, decls, opts, newRunId(plan.runbook.title));
 }
 
 /** `runbook resume [RUN]`: continues the newest (or the named) run, per machine, from its journal. */
@@ -67,7 +78,7 @@ export async function resumeCommand(io: Io, runId: string | undefined, opts: Run
   }
   const stored = readRun(root, id);
   // The machines may have changed since: refuse unless the same plan still comes out.
-  const { plan: fresh, inventory } = replan(stored.plan);
+  const { plan: fresh, inventory, runbook } = replan(stored.plan);
   if (fresh.hash !== stored.plan.hash) {
     io.err(
       `refused: the runbook or inventory changed since run ${id} started (plan ${stored.plan.hash.slice(0, 12)}, now ${fresh.hash.slice(0, 12)})\n`,
@@ -78,13 +89,14 @@ export async function resumeCommand(io: Io, runId: string | undefined, opts: Run
     io.out(`run ${id} already finished ok; nothing to resume\n`);
     return EXIT.ok;
   }
-  return execute(io, stored.plan, inventory, opts, id, stored.state);
+  return execute(io, stored.plan, inventory, runbook.vars, opts, id, stored.state);
 }
 
 async function execute(
   io: Io,
   plan: Plan,
   inventory: Inventory,
+  decls: VarDecl[],
   opts: RunOpts,
   runId: string,
   resumeFrom?: RunState,
@@ -115,39 +127,58 @@ async function execute(
       `set ${missing.map((m) => `RUNBOOK_SECRET_${m.toUpperCase()}`).join(", ")} in the environment for a headless run`,
     );
   }
+  if (interactive) {
+    // Asked before the screen opens, with each one's description; never journaled or saved.
+    for (const name of missing) {
+      const decl = decls.find((d) => d.name === name);
+      const value = await promptVariable(io, decl ? promptVariableOf(decl) : { name, secret: true });
+      if (value === undefined) return EXIT.aborted;
+      secrets[name] = value;
+    }
+  }
   const controller = new AbortController();
   io.signal?.addEventListener("abort", () => controller.abort(), { once: true });
   const front: FrontEnd = interactive
-    ? await startInteractive(
-        io,
-        plan,
-        me,
-        resumeFrom !== undefined,
-        displayPath(inventory.file, io.cwd),
+    ? await startInteractive(io, plan, {
+        who: me,
+        inventory: displayPath(inventory.file, io.cwd),
+        resumeFrom,
         secrets,
-        () => controller.abort(),
-      )
+        autoRead: opts.autoRead ?? false,
+        stop: () => controller.abort(),
+      })
     : headless(io, opts, me, secrets);
-  const result = await run(plan, {
-    inventory,
-    runId,
-    decisions: front.decisions,
-    onEvent: front.emit,
-    connect: front.connectOptions,
-    signal: controller.signal,
-    stateDir: stateDir(io.env),
-    lock: { breakStale: opts.breakLock ?? false },
-    parallel: opts.parallel ? Number(opts.parallel) : undefined,
-    from: opts.from,
-    only: opts.only?.split(",").map((s) => s.trim()),
-    resumeFrom,
-    env: io.env,
-  });
+  let result: Awaited<ReturnType<typeof run>>;
+  try {
+    result = await run(plan, {
+      inventory,
+      runId,
+      decisions: front.decisions,
+      onEvent: front.emit,
+      connect: front.connectOptions,
+      signal: controller.signal,
+      stateDir: stateDir(io.env),
+      lock: { breakStale: opts.breakLock ?? false },
+      parallel: opts.parallel ? Number(opts.parallel) : undefined,
+      from: opts.from,
+      only: opts.only?.split(",").map((s) => s.trim()),
+      resumeFrom,
+      env: io.env,
+    });
+  } catch (e) {
+    front.abandon();
+    throw e;
+  }
   await front.finished();
   const started = Object.values(result.state.steps).some((st) => st.status !== "pending");
   if (!opts.json && result.status !== "ok" && started) {
+    const at = plan.phases.flatMap((p) => p.steps).find((s) => s.id === result.failedStep);
+    const word =
+      opts.yes && at?.confirm !== undefined
+        ? ` --confirm WORD (step ${at.id} needs the word "${at.confirm}")`
+        : "";
     io.err(
-      `journal: ${result.journalDir}/journal.jsonl\nresume with: runbook resume ${runId}${opts.yes ? " --yes" : ""}\n`,
+      `journal: ${result.journalDir}/journal.jsonl\nresume with: runbook resume ${runId}${opts.yes ? " --yes" : ""}${word}\n`,
     );
   }
   switch (result.status) {
@@ -174,10 +205,17 @@ function headless(io: Io, opts: RunOpts, me: string, secrets: Record<string, str
     emit: opts.json ? jsonReporter(io.out) : lineReporter(io.out, makeStyle(io.color)),
     connectOptions: { passphrase: passphraseFromEnv(io) },
     finished: async () => {},
+    abandon: () => {},
   };
 }
 
-function loadOrPlan(io: Io, file: string, opts: RunOpts): { plan: Plan; inventory: Inventory } {
+/** The plan to run, or undefined when the operator backed out of a question about a variable. */
+async function loadOrPlan(
+  io: Io,
+  file: string,
+  opts: RunOpts,
+  ask: boolean,
+): Promise<{ plan: Plan; inventory: Inventory; decls: VarDecl[] } | undefined> {
   const path = resolve(io.cwd, file);
   if (path.endsWith(".json")) {
     let saved: Plan;
@@ -200,25 +238,60 @@ function loadOrPlan(io: Io, file: string, opts: RunOpts): { plan: Plan; inventor
         "something changed since it was reviewed: run `runbook plan` again, review it, and save a new plan",
       );
     }
-    return { plan: saved, inventory: fresh.inventory };
+    return { plan: saved, inventory: fresh.inventory, decls: fresh.runbook.vars };
   }
   const inventory = loadInventory(
     opts.inventory ? resolve(io.cwd, opts.inventory) : defaultInventory(io.env, io.cwd),
   );
-  const plan = buildPlan(loadRunbook(path), inventory, {
-    vars: parseVarArgs(opts.var),
-    limit: parseLimit(opts.limit),
-  });
-  return { plan, inventory };
+  const runbook = loadRunbook(path);
+  const plan = await planAsking(
+    io,
+    runbook,
+    inventory,
+    {
+      vars: parseVarArgs(opts.var),
+      limit: parseLimit(opts.limit),
+    },
+    ask,
+  );
+  return plan && { plan, inventory, decls: runbook.vars };
 }
 
-function replan(saved: Plan): { plan: Plan; inventory: Inventory } {
+/**
+ * Plans; when a variable has no value anywhere and `ask` is set, asks the operator for it (as if it had
+ * been given with --var, so a resume plans the same) and plans again, until the plan builds.
+ */
+async function planAsking(
+  io: Io,
+  runbook: Runbook,
+  inventory: Inventory,
+  opts: PlanOptions,
+  ask: boolean,
+): Promise<Plan | undefined> {
+  const vars = { ...opts.vars };
+  let asked = 0;
+  for (;;) {
+    try {
+      return buildPlan(runbook, inventory, { ...opts, vars });
+    } catch (e) {
+      const decl = ask ? askableVariable(e, runbook, inventory) : undefined;
+      if (!decl || decl.name in vars) throw e;
+      if (asked++ === 0) io.out("This runbook needs values that neither the inventory nor --var gives:\n");
+      const value = await promptVariable(io, promptVariableOf(decl));
+      if (value === undefined) return undefined;
+      vars[decl.name] = value;
+    }
+  }
+}
+
+function replan(saved: Plan): { plan: Plan; inventory: Inventory; runbook: Runbook } {
   const inventory = loadInventory(saved.inventory.file);
-  const plan = buildPlan(loadRunbook(saved.runbook.file), inventory, {
+  const runbook = loadRunbook(saved.runbook.file);
+  const plan = buildPlan(runbook, inventory, {
     vars: saved.overrides,
     limit: saved.limit,
   });
-  return { plan, inventory };
+  return { plan, inventory, runbook };
 }
 
 /** Headless runs read an encrypted key's passphrase from RUNBOOK_SSH_PASSPHRASE; it is never logged. */

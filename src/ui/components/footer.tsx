@@ -1,11 +1,16 @@
-import { Text } from "ink";
+import { Box, Text } from "ink";
 import type { Theme } from "../theme.ts";
 
-/** The keys that apply now, one line. */
-export function Footer({ keys, theme }: { keys: string; theme: Theme }) {
+/** The keys that apply now, one row; "? help" always at the right. */
+export function Footer({ keys, width, theme }: { keys: string; width: number; theme: Theme }) {
   return (
-    <Text color={theme.muted} wrap="truncate-end">
-      {keys}
-    </Text>
+    <Box width={width} height={1} flexShrink={0}>
+      <Box flexGrow={1} flexShrink={1}>
+        <Text wrap="truncate-end">{keys}</Text>
+      </Box>
+      <Box flexShrink={0}>
+        <Text color={theme.muted}> ? help</Text>
+      </Box>
+    </Box>
   );
 }

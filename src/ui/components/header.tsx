@@ -1,5 +1,5 @@
 import { Box, Text } from "ink";
-import type { Theme } from "../theme.ts";
+import { type Theme, type Tone, toneColor } from "../theme.ts";
 
 export type Mode = "LIVE" | "DRY RUN" | "RESUMED";
 
@@ -11,47 +11,67 @@ export interface HeaderProps {
   stepsTotal: number;
   hostsDone: number;
   hostsTotal: number;
+  /** Machines in the plan (a dry run has no progress to show, so it says how big the plan is). */
+  machines: number;
   elapsedMs: number;
   width: number;
   theme: Theme;
-  notice?: string;
+  /** Read-only steps run without asking (--auto-read, the a key). */
+  autoRead: boolean;
+  /** What is happening now and what the run waits for, in one line. */
+  status: { text: string; tone: Tone };
 }
 
+/** Three rows: title, mode and clock; progress and inventory; the status line. */
 export function Header(p: HeaderProps) {
-  const barWidth = Math.max(10, Math.min(30, p.width - 60));
+  const barWidth = Math.max(8, Math.min(30, Math.floor(p.width / 5)));
   const filled = p.stepsTotal === 0 ? 0 : Math.round((p.stepsDone / p.stepsTotal) * barWidth);
   const modeColor =
     p.mode === "DRY RUN" ? p.theme.accent : p.mode === "RESUMED" ? p.theme.warning : p.theme.danger;
+  const clock = p.mode === "DRY RUN" ? "" : ` ${formatElapsed(p.elapsedMs)}`;
   return (
-    <Box flexDirection="column">
-      <Box>
-        <Text bold wrap="truncate-end">
-          {p.title}
-        </Text>
-        <Text> </Text>
-        <Text color={modeColor} bold inverse={p.theme.danger !== undefined}>
-          {` ${p.mode} `}
-        </Text>
+    <Box flexDirection="column" height={3} width={p.width} flexShrink={0}>
+      <Box width={p.width}>
+        <Box flexGrow={1} flexShrink={1}>
+          <Text bold wrap="truncate-end">
+            {p.title}
+          </Text>
+        </Box>
+        <Box flexShrink={0}>
+          {p.autoRead ? <Text color={p.theme.accent}>auto-read on · </Text> : null}
+          <Text color={modeColor} bold inverse>
+            {` ${p.mode} `}
+          </Text>
+          <Text>{clock}</Text>
+        </Box>
       </Box>
-      <Box>
-        <Text color={p.theme.muted} wrap="truncate-end">
-          {`inv ${p.inventory}  `}
-        </Text>
-        <Text color={p.theme.ok}>{"█".repeat(filled)}</Text>
-        <Text color={p.theme.muted}>{"░".repeat(barWidth - filled)}</Text>
-        <Text>{` steps ${p.stepsDone}/${p.stepsTotal}  machines ${p.hostsDone}/${p.hostsTotal}  ${formatElapsed(p.elapsedMs)}`}</Text>
+      <Box width={p.width}>
+        {p.mode === "DRY RUN" ? (
+          <Box flexShrink={0}>
+            <Text>{`${plural(p.stepsTotal, "step")} · ${plural(p.machines, "machine")} · `}</Text>
+          </Box>
+        ) : (
+          <Box flexShrink={0}>
+            <Text color={p.theme.ok}>{"█".repeat(filled)}</Text>
+            <Text color={p.theme.muted}>{"░".repeat(barWidth - filled)}</Text>
+            <Text>{` steps ${p.stepsDone}/${p.stepsTotal} · machines ${p.hostsDone}/${p.hostsTotal} · `}</Text>
+          </Box>
+        )}
+        <Box flexGrow={1} flexShrink={1}>
+          <Text color={p.theme.muted} wrap="truncate-start">{`inventory ${p.inventory}`}</Text>
+        </Box>
       </Box>
-      {p.notice ? (
-        <Text color={p.theme.danger} wrap="truncate-end">
-          {p.notice}
-        </Text>
-      ) : null}
+      <Text color={toneColor(p.status.tone, p.theme)} bold wrap="truncate-end">
+        {p.status.text}
+      </Text>
     </Box>
   );
 }
 
+const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
+
 export function formatElapsed(ms: number): string {
-  const s = Math.floor(ms / 1000);
+  const s = Math.floor(Math.max(0, ms) / 1000);
   const m = Math.floor(s / 60);
   const h = Math.floor(m / 60);
   const pad = (n: number) => String(n).padStart(2, "0");

@@ -6,32 +6,43 @@ export interface HostGridProps {
   hosts: string[];
   states: Record<string, HostState>;
   selected?: string;
-  maxRows: number;
+  /** Rows, including the "… more" line when not every machine fits. */
+  height: number;
+  width: number;
   theme: Theme;
 }
 
 /** The step's machines: status, duration and exit code each; the selected one highlighted. */
-export function HostGrid({ hosts, states, selected, maxRows, theme }: HostGridProps) {
-  if (hosts.length === 0) return null;
+export function HostGrid({ hosts, states, selected, height, width, theme }: HostGridProps) {
+  if (hosts.length === 0 || height <= 0) return null;
+  const fits = hosts.length <= height;
+  const rows = fits ? hosts.length : Math.max(1, height - 1);
   const at = Math.max(0, hosts.indexOf(selected ?? ""));
-  const start = Math.max(0, Math.min(at - Math.floor(maxRows / 2), hosts.length - maxRows));
-  const shown = hosts.slice(start, start + maxRows);
+  const start = Math.max(0, Math.min(at - Math.floor(rows / 2), hosts.length - rows));
+  const shown = hosts.slice(start, start + rows);
+  const nameWidth = Math.min(18, Math.max(6, ...hosts.map((h) => h.length)));
   return (
-    <Box flexDirection="column">
+    <Box flexDirection="column" height={height} width={width} flexShrink={0} overflow="hidden">
       {shown.map((h) => {
         const s = states[h] ?? { status: "pending" as const, exitCode: null };
-        const secs = s.durationMs !== undefined ? `${(s.durationMs / 1000).toFixed(1)}s` : "";
-        const exit = s.exitCode !== null && s.exitCode !== undefined ? `exit ${s.exitCode}` : "";
-        const detail = s.error ?? s.detail ?? "";
+        // A machine running again (a retry) still carries its last result: not shown until it has a new one.
+        const settled = !["pending", "awaiting-decision", "running", "waiting"].includes(s.status);
+        const secs = settled && s.durationMs !== undefined ? `${(s.durationMs / 1000).toFixed(1)}s` : "";
+        const exit = settled && s.exitCode !== null && s.exitCode !== undefined ? `exit ${s.exitCode}` : "";
+        // "exit code 3" says again what the exit column says.
+        const detail = ((settled ? s.error : undefined) ?? s.detail ?? "").replace(/^exit code \d+$/, "");
+        const mark = h === selected ? "▸" : " ";
         return (
           <Text key={h} inverse={h === selected} color={statusColor(s.status, theme)} wrap="truncate-end">
-            {`${statusGlyph(s.status)} ${h.padEnd(14)} ${s.status.padEnd(11)} ${secs.padStart(6)} ${exit.padEnd(8)} ${detail}`}
+            {`${mark}${statusGlyph(s.status)} ${h.padEnd(nameWidth)} ${s.status.padEnd(11)} ${secs.padStart(6)} ${exit.padEnd(7)} ${detail}`}
           </Text>
         );
       })}
-      {hosts.length > shown.length ? (
-        <Text color={theme.muted}>{`  … ${hosts.length} machines (Tab to move)`}</Text>
-      ) : null}
+      {fits ? null : (
+        <Text
+          color={theme.muted}
+        >{`  machines ${start + 1}-${start + rows} of ${hosts.length} (Tab moves)`}</Text>
+      )}
     </Box>
   );
 }

@@ -1,144 +1,220 @@
 import { Box, Text } from "ink";
+import type { PlannedStep } from "../../model/plan.ts";
 import type { Question } from "../decision-bridge.ts";
-import type { Theme } from "../theme.ts";
+import { type Theme, type Tone, toneColor } from "../theme.ts";
 import type { Modal } from "../ui-state.ts";
+import { hostList } from "../view-model.ts";
+import { rollbackLines } from "./rollback-box.tsx";
 
 export const HELP_LINES = [
-  "Enter / y   run the step the run is waiting on",
+  "Enter / y   run the step the run waits on",
   "s           skip it (asks for a reason, which is journaled)",
   "r           retry the step on the machines that failed",
-  "b / B       roll back the shown step on the selected machine / on all",
-  "x           abort the run after a failure",
-  "a           run read-only steps without asking (toggle)",
-  "Tab ← →     select a machine        ↑ ↓  browse steps (nothing runs)",
-  "PgUp PgDn   scroll the output       End  follow the output again",
-  "q           quit; the run stays resumable (runbook resume)",
-  "?           this help (any key closes it)",
+  "b / B       roll back the last step run (or the browsed one)",
+  "            on the selected machine / on all of them",
+  "x           stop the run after a failure (it stays resumable)",
+  "a           run read-only steps without asking (on/off)",
+  "Tab ← →     select a machine",
+  "i           the whole step: prose, every command, rollback",
+  "↑ ↓         browse the steps (nothing runs); Esc comes back",
+  "PgUp PgDn   scroll the output; Home the start, End follows",
+  "q           quit; asks first while something runs; the run",
+  "            stays resumable: runbook resume",
 ];
 
-export interface ModalViewProps {
-  modal: Modal;
-  question?: Question;
-  width: number;
-  theme: Theme;
+export interface BoxContent {
+  tone: Tone;
+  title: string;
+  lines: string[];
+  /** A typed answer: shown after "> ", with a cursor. */
+  input?: string;
+  /** Said after the input: why the last answer was not taken. */
+  error?: string;
+  /** Takes the whole right-hand column rather than the card's rows. */
+  full: boolean;
 }
 
-/** The box in front of the screen: help, a typed answer, or a yes/no the engine is waiting on. */
-export function ModalView({ modal, question, width, theme }: ModalViewProps) {
-  const box = (color: string | undefined, title: string, lines: string[], input?: string) => (
-    <Box
-      flexDirection="column"
-      borderStyle="round"
-      borderColor={color}
-      paddingX={1}
-      width={Math.min(width, 78)}
-      flexShrink={0}
-    >
-      <Text bold color={color}>
-        {title}
-      </Text>
-      {lines.map((l, i) => (
-        <Text key={`${i}`} wrap="wrap">
-          {l}
-        </Text>
-      ))}
-      {input !== undefined ? <Text>{`> ${input}█`}</Text> : null}
-    </Box>
-  );
+export interface BoxContext {
+  modal: Modal;
+  question?: Question;
+  /** "step 2/5" of a step, for titles. */
+  numberOf(stepId: string): string;
+  step(stepId: string): PlannedStep | undefined;
+}
+
+/** What the box in front of the screen says: the operator's own dialog first, else the engine's question. */
+export function boxContent(c: BoxContext): BoxContent | undefined {
+  const { modal, question: q } = c;
   switch (modal.kind) {
     case "help":
-      return box(theme.accent, "Keys", HELP_LINES);
-    case "skip-reason":
-      return box(
-        theme.warning,
-        "Skip this step",
-        ["Why? The reason is journaled with your name. Enter to skip, Esc to go back."],
-        modal.text,
-      );
+      return { tone: "accent", title: "Keys", lines: HELP_LINES, full: true };
+    case "skip-reason": {
+      const id = q?.kind === "before-step" || q?.kind === "after-failure" ? q.step.id : "";
+      return {
+        tone: "warning",
+        title: `Skip ${c.numberOf(id)}: why?`,
+        lines: ["The reason is journaled with your name. Enter skips, Esc goes back."],
+        input: modal.text,
+        error: modal.empty ? "a reason is needed" : undefined,
+        full: false,
+      };
+    }
     case "confirm-word": {
-      const word = question?.kind === "confirm-word" ? (question.step.confirm ?? "") : "";
-      return box(
-        theme.danger,
-        "Destructive step",
-        [
-          `This step loses data. Type "${word}" and Enter to run it; Esc to go back.`,
-          ...(modal.wrong ? ["That is not the word."] : []),
+      const step = q?.kind === "confirm-word" ? q.step : undefined;
+      return {
+        tone: "danger",
+        title: `Destructive: type "${step?.confirm ?? ""}" to run it`,
+        lines: [
+          `${step ? c.numberOf(step.id) : ""} "${step?.title ?? ""}" on ${hostList(step?.targets.map((t) => t.host) ?? [])}. Enter runs it, Esc goes back.`,
         ],
-        modal.text,
-      );
+        input: modal.text,
+        error: modal.wrong ? "not the word" : undefined,
+        full: false,
+      };
     }
     case "secret": {
       const what =
-        question?.kind === "secret"
-          ? `Secret ${question.name}: it is never shown, journaled or saved.`
-          : question?.kind === "passphrase"
-            ? `Passphrase for ${question.identity}${question.attempt > 1 ? " (that one was wrong)" : ""}:`
+        q?.kind === "secret"
+          ? `Secret ${q.name}: never shown, journaled or saved.`
+          : q?.kind === "passphrase"
+            ? `Passphrase of ${q.identity}${q.attempt > 1 ? " (that one was wrong)" : ""}:`
             : "Secret:";
-      return box(
-        theme.warning,
-        "Secret",
-        [what, "Enter when done; Esc leaves it empty."],
-        "•".repeat(modal.text.length),
-      );
+      return {
+        tone: "warning",
+        title: "Secret",
+        lines: [what, "Enter when done; Esc leaves it empty."],
+        input: "•".repeat(modal.text.length),
+        full: true,
+      };
     }
     case "quit":
-      return box(theme.warning, "Quit?", [
-        "Commands still running are stopped on every machine.",
-        "The run stays resumable: runbook resume. Quit now? (y/n)",
-      ]);
+      return {
+        tone: "warning",
+        title: "Quit while it runs?",
+        lines: ["Running commands stop; the run stays resumable.", "y quit · n stay"],
+        full: false,
+      };
+    case "rollback": {
+      const step = c.step(modal.stepId);
+      const afterFailure = q?.kind === "after-failure";
+      const hosts = modal.hosts ?? step?.targets.map((t) => t.host) ?? [];
+      const commands = step
+        ? rollbackLines(step)
+            .filter((l) => l.hosts.some((h) => hosts.includes(h)))
+            .map((l) => l.text)
+        : [];
+      return {
+        tone: "warning",
+        title: `Roll back "${step?.title ?? modal.stepId}" on ${modal.hosts ? hostList(hosts) : "every machine"}?`,
+        lines: [
+          `runs: ${commands.join(" | ")}`,
+          afterFailure && !modal.hosts ? "y roll back all, then stop · n cancel" : "y roll back · n cancel",
+        ],
+        full: false,
+      };
+    }
+    case "details":
+      // Drawn by StepDetails, which scrolls.
+      return undefined;
     case "none":
-      return questionBox(question, width, theme);
+      return questionContent(q, c);
   }
 }
 
-function questionBox(q: Question | undefined, width: number, theme: Theme) {
-  if (!q) return null;
-  const box = (color: string | undefined, title: string, lines: string[]) => (
-    <Box
-      flexDirection="column"
-      borderStyle="round"
-      borderColor={color}
-      paddingX={1}
-      width={Math.min(width, 78)}
-      flexShrink={0}
-    >
-      <Text bold color={color}>
-        {title}
-      </Text>
-      {lines.map((l, i) => (
-        <Text key={`${i}`} wrap="wrap">
-          {l}
-        </Text>
-      ))}
-    </Box>
-  );
-  switch (q.kind) {
+function questionContent(q: Question | undefined, c: BoxContext): BoxContent | undefined {
+  switch (q?.kind) {
     case "host-key":
-      return box(theme.danger, "Unknown host key", [
-        `${q.question.host} (${q.question.address}:${q.question.port}) is not in known_hosts.`,
-        `${q.question.keyType} key fingerprint ${q.question.fingerprint}`,
-        "Compare it with the machine's own (ssh-keygen -lf on its host key).",
-        "y accept and remember it · n refuse (nothing runs there)",
-      ]);
+      return {
+        tone: "danger",
+        title: "Unknown host key",
+        lines: [
+          `${q.question.host} (${q.question.address}:${q.question.port}) is not in known_hosts.`,
+          `${q.question.keyType} key fingerprint:`,
+          `  ${q.question.fingerprint}`,
+          "Compare it with the machine's own: ssh-keygen -lf on its host key.",
+          "y accept it and remember it in known_hosts · n refuse (nothing runs there)",
+        ],
+        full: true,
+      };
     case "unknown-hosts":
-      return box(theme.danger, "State unknown", [
-        `The runner stopped while "${q.step.title}" was running on ${q.hosts.join(", ")}.`,
-        "Check those machines, then: r run it again there · d it finished, mark done · x abort",
-      ]);
+      return {
+        tone: "danger",
+        title: "State unknown",
+        lines: [
+          `The last runner stopped while ${c.numberOf(q.step.id)} "${q.step.title}" was running on ${hostList(q.hosts)}.`,
+          "Check those machines, then:",
+          "r run it again there · d it finished: mark it done · x stop",
+        ],
+        full: true,
+      };
     case "rollback-on-abort":
-      return box(theme.warning, "Roll back?", [
-        `Roll back the completed steps, newest first: ${q.completed.map((s) => s.title).join(" ← ")}?`,
-        "y roll them back · n leave the machines as they are",
-      ]);
+      return {
+        tone: "warning",
+        title: "Roll back?",
+        lines: [
+          "The run stops. Roll back the completed steps, newest first?",
+          ...q.completed.map((s) => `  ${c.numberOf(s.id)} ${s.title}`),
+          "y roll them back · n leave the machines as they are",
+        ],
+        full: true,
+      };
     case "after-failure":
-      return box(theme.danger, "Step failed", [
-        `"${q.step.title}" failed on ${q.failedHosts.join(", ")}.`,
-        "r retry those machines · b/B roll back (selected machine/all) · s skip on · x abort",
-      ]);
+      return {
+        tone: "danger",
+        title: `${c.numberOf(q.step.id)} failed on ${hostList(q.failedHosts)}`,
+        lines: ["r retry there · s skip on · x stop", "b roll back this machine · B all, then stop"],
+        full: false,
+      };
     case "before-step":
     case "confirm-word":
     case "secret":
     case "passphrase":
-      return null;
+    case undefined:
+      return undefined;
   }
+}
+
+/** A bordered box, cut to `height` rows. */
+export function ModalBox({
+  content,
+  width,
+  height,
+  theme,
+}: {
+  content: BoxContent;
+  width: number;
+  height: number;
+  theme: Theme;
+}) {
+  const color = toneColor(content.tone, theme);
+  return (
+    <Box
+      flexDirection="column"
+      borderStyle="round"
+      borderColor={color}
+      paddingX={1}
+      width={width}
+      height={height}
+      flexShrink={0}
+      overflow="hidden"
+    >
+      <Box flexShrink={0}>
+        <Text bold color={color} wrap="truncate-end">
+          {content.title}
+        </Text>
+      </Box>
+      {/* The answer comes before the explanation: a small box cuts the explanation, never the input. */}
+      {content.input !== undefined ? (
+        <Box flexShrink={0}>
+          <Text>{`> ${content.input}█`}</Text>
+          {content.error ? <Text color={theme.danger} bold>{`  ${content.error}`}</Text> : null}
+        </Box>
+      ) : null}
+      {content.lines.map((l, i) => (
+        <Text key={`${i}`} wrap="wrap">
+          {l}
+        </Text>
+      ))}
+    </Box>
+  );
 }

@@ -30,7 +30,9 @@ export function StepList(p: StepListProps) {
       if (r.phase)
         lines.push({ key: `phase-${r.phase}-${r.id}`, text: r.phase, color: p.theme.accent, bold: true });
     }
-    const marker = r.id === p.current ? "›" : " ";
+    // › where the run is; ▸ the step shown on the right when it is another (the inverse bar says the
+    // same in colour, but not in a plain copy of the screen).
+    const marker = r.id === p.current ? "›" : r.id === p.shown ? "▸" : " ";
     lines.push({
       key: r.id,
       text: `${marker}${statusGlyph(r.status)} ${r.title}`,
@@ -46,7 +48,7 @@ export function StepList(p: StepListProps) {
   const start = Math.max(0, Math.min(focus - Math.floor(p.height / 2), lines.length - p.height));
   const visible = lines.slice(start, start + p.height);
   return (
-    <Box flexDirection="column" width={p.width}>
+    <Box flexDirection="column" width={p.width} height={p.height} flexShrink={0} overflow="hidden">
       {visible.map((l) => (
         <Text key={l.key} color={l.color} bold={l.bold} inverse={l.inverse} wrap="truncate-end">
           {l.text}

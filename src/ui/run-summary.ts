@@ -1,0 +1,49 @@
+import type { RunState } from "../engine/state.ts";
+import type { Plan } from "../model/plan.ts";
+import { statusGlyph } from "./theme.ts";
+import { displayStatus, stepEntries } from "./view-model.ts";
+
+/**
+ * What the screen showed, as plain lines left in the terminal after the UI closes (it draws on the
+ * alternate screen, which goes away with it): one line per step with its outcome.
+ */
+export function runSummary(plan: Plan, run: RunState): string {
+  const entries = stepEntries(plan);
+  const head = `runbook: ${plan.runbook.title} · ${outcome(run.status)}`;
+  const lines = entries.map((e, i) => {
+    const status = displayStatus(run, e.step.id);
+    const state = run.steps[e.step.id];
+    const failedHosts = Object.entries(state?.hosts ?? {}).filter(([, h]) => h.status === "failed");
+    const failed = failedHosts.map(
+      ([name, h]) => `${name}${h.exitCode !== null ? ` exit ${h.exitCode}` : ""}`,
+    );
+    // Commands the operator stopped (q) did not fail on their own.
+    const stopped = failedHosts.length > 0 && failedHosts.every(([, h]) => h.error === "cancelled");
+    const why =
+      status === "skipped" && state?.skipReason
+        ? ` (skipped: ${state.skipReason})`
+        : stopped
+          ? ` (stopped while running on ${failedHosts.map(([name]) => name).join(", ")})`
+          : failed.length > 0
+            ? ` (failed on ${failed.join(", ")})`
+            : status === "pending" || status === "ok"
+              ? ""
+              : ` (${status})`;
+    return `  ${statusGlyph(status)} ${i + 1}/${entries.length} ${e.step.title}${why}`;
+  });
+  return `${[head, ...lines, ...(run.runId ? [`  run ${run.runId}`] : [])].join("\n")}\n`;
+}
+
+function outcome(status: RunState["status"]): string {
+  switch (status) {
+    case "ok":
+      return "finished ok";
+    case "failed":
+      return "failed";
+    case "aborted":
+      return "stopped";
+    case "running":
+    case "idle":
+      return "not finished";
+  }
+}

@@ -1,0 +1,244 @@
+import type { HostStatus } from "../engine/events.ts";
+import { type RunState, summarizeHosts } from "../engine/state.ts";
+import type { Plan, PlannedStep } from "../model/plan.ts";
+import type { Mode } from "./components/header.tsx";
+import type { Question } from "./decision-bridge.ts";
+import { type OutputLine, outputKey, type RunSnapshot } from "./run-store.ts";
+import type { Tone } from "./theme.ts";
+import type { UiState } from "./ui-state.ts";
+
+export interface StepEntry {
+  step: PlannedStep;
+  /** The phase's title. */
+  phase: string;
+}
+
+export interface OutputView {
+  stepId: string;
+  host: string;
+  lines: readonly OutputLine[];
+  /**
+   * True when this is not the shown step's output but the last step that ran: between steps it stays
+   * on screen, under the next step's card, until that step starts.
+   */
+  previous: boolean;
+}
+
+/** Everything the screen shows, derived from the run, the question asked and what the operator selected. */
+export interface View {
+  entries: StepEntry[];
+  /** Display status of each step (a step the engine asks about shows as awaiting a decision). */
+  statuses: ReadonlyMap<string, HostStatus>;
+  /** The step the run is at. */
+  current?: string;
+  shownIndex: number;
+  shown?: PlannedStep;
+  /** Machines of the shown step, and the selected one. */
+  hosts: string[];
+  host?: string;
+  output?: OutputView;
+  /** What b / B roll back between steps: the browsed step, else the last one that ran. */
+  rollbackTarget?: { step: PlannedStep; host: string };
+  /** The engine is busy (commands, connections, a rollback) rather than waiting for the operator. */
+  running: boolean;
+  finished: boolean;
+  stepsDone: number;
+  hostsDone: number;
+  hostsTotal: number;
+  status: { text: string; tone: Tone };
+}
+
+export interface ViewInput {
+  plan: Plan;
+  snapshot: RunSnapshot;
+  question?: Question;
+  ui: UiState;
+  mode: Mode;
+}
+
+const DONE: readonly HostStatus[] = ["ok", "skipped", "rolled-back"];
+
+export function stepEntries(plan: Plan): StepEntry[] {
+  return plan.phases.flatMap((p) => p.steps.map((step) => ({ step, phase: p.title })));
+}
+
+export function questionStep(q: Question | undefined): string | undefined {
+  switch (q?.kind) {
+    case "before-step":
+    case "confirm-word":
+    case "after-failure":
+    case "unknown-hosts":
+      return q.step.id;
+    case "rollback-on-abort":
+    case "secret":
+    case "passphrase":
+    case "host-key":
+    case undefined:
+      return undefined;
+  }
+}
+
+/** A running step shows what its machines show; a step rolled back anywhere shows as rolled back. */
+export function displayStatus(run: RunState, id: string, question?: Question): HostStatus {
+  const step = run.steps[id];
+  let status: HostStatus = step?.status ?? "pending";
+  if (step?.status === "running") status = summarizeHosts(step.hosts);
+  else if (step?.status === "ok" && Object.values(step.hosts).some((h) => h.status === "rolled-back"))
+    status = "rolled-back";
+  if (status === "pending" && questionStep(question) === id) return "awaiting-decision";
+  return status;
+}
+
+export function buildView(
+  { plan, snapshot, question, ui, mode }: ViewInput,
+  entries = stepEntries(plan),
+): View {
+  const run = snapshot.run;
+  const finished = snapshot.finishedAt !== undefined;
+  const statuses = new Map(entries.map((e) => [e.step.id, displayStatus(run, e.step.id, question)]));
+  const statusOf = (id: string) => statuses.get(id) ?? "pending";
+  const asked = questionStep(question);
+  const firstNotDone = entries.find((e) => !DONE.includes(statusOf(e.step.id)))?.step.id;
+  // A run refused before its first step (a lock, a host key) stopped at no step: show where it would go on.
+  const current =
+    asked ??
+    (finished
+      ? (snapshot.stoppedAt ?? (run.status === "ok" ? undefined : firstNotDone) ?? entries.at(-1)?.step.id)
+      : (run.current ?? firstNotDone));
+  const shownId = ui.browsing ?? current ?? entries[0]?.step.id;
+  const shownIndex = Math.max(
+    0,
+    entries.findIndex((e) => e.step.id === shownId),
+  );
+  const shown = entries[shownIndex]?.step;
+  const hosts = shown?.targets.map((t) => t.host) ?? [];
+  const stepState = shown ? run.steps[shown.id] : undefined;
+  const failedFirst = hosts.find((h) => stepState?.hosts[h]?.status === "failed");
+  const host = ui.host && hosts.includes(ui.host) ? ui.host : (failedFirst ?? hosts[0]);
+  const linesOf = (stepId: string, h: string) => snapshot.output.get(outputKey(stepId, h)) ?? [];
+
+  let output: OutputView | undefined =
+    shown && host ? { stepId: shown.id, host, lines: linesOf(shown.id, host), previous: false } : undefined;
+  const shownRan =
+    shown !== undefined &&
+    (!["pending", "awaiting-decision"].includes(statusOf(shown.id)) ||
+      hosts.some((h) => linesOf(shown.id, h).length > 0));
+  const prev = entries.find((e) => e.step.id === snapshot.lastActive)?.step;
+  if (!ui.browsing && !shownRan && prev && prev.id !== shown?.id) {
+    const prevHosts = prev.targets.map((t) => t.host);
+    const prevState = run.steps[prev.id];
+    const picked = [ui.host, host].find((x) => x !== undefined && prevHosts.includes(x));
+    const h = picked ?? prevHosts.find((x) => prevState?.hosts[x]?.status === "failed") ?? prevHosts[0];
+    if (h) output = { stepId: prev.id, host: h, lines: linesOf(prev.id, h), previous: true };
+  }
+
+  let rollbackTarget: View["rollbackTarget"];
+  if (ui.browsing && shown && host && shownRan && shown.id !== asked) rollbackTarget = { step: shown, host };
+  else if (!ui.browsing && output?.previous && prev) rollbackTarget = { step: prev, host: output.host };
+
+  const curState = current ? run.steps[current] : undefined;
+  const curHosts = Object.values(curState?.hosts ?? {});
+  // Busy unless the engine waits on the operator; a question can also come while other machines run
+  // (a host key on first contact, a passphrase), and then quitting still stops commands.
+  const busyHost = Object.values(run.steps).some((st) =>
+    Object.values(st.hosts).some((h) => h.status === "running" || h.status === "waiting"),
+  );
+  const running = mode !== "DRY RUN" && !finished && (question === undefined || busyHost);
+  const view: Omit<View, "status"> = {
+    entries,
+    statuses,
+    current,
+    shownIndex,
+    shown,
+    hosts,
+    host,
+    output,
+    rollbackTarget,
+    running,
+    finished,
+    stepsDone: entries.filter((e) => DONE.includes(statusOf(e.step.id))).length,
+    hostsDone: curHosts.filter((h) => h.status === "ok").length,
+    hostsTotal: curHosts.length,
+  };
+  return { ...view, status: statusLine(view, { plan, snapshot, question, ui, mode }) };
+}
+
+function statusLine(v: Omit<View, "status">, { snapshot, question: q, ui, mode }: ViewInput): View["status"] {
+  const total = v.entries.length;
+  const stepNumber = (id: string | undefined) =>
+    `step ${v.entries.findIndex((e) => e.step.id === id) + 1}/${total}`;
+  const numbered = (id: string | undefined) => {
+    const i = v.entries.findIndex((e) => e.step.id === id);
+    return i < 0 ? "" : `step ${i + 1}/${total} "${v.entries[i]?.step.title}"`;
+  };
+  if (ui.flash) return { text: ui.flash, tone: "warning" };
+  const refusal = snapshot.refusals[0];
+  if (refusal) return { text: `refused: ${refusal}`, tone: "danger" };
+  if (mode === "DRY RUN")
+    return { text: "dry run: nothing runs here · ↑↓ browse the steps · Tab the machines", tone: "accent" };
+  if (ui.browsing && ui.browsing !== v.current && !v.finished)
+    return {
+      text: `browsing step ${v.shownIndex + 1}/${total} (nothing runs) · Esc back to ${numbered(v.current)}`,
+      tone: "accent",
+    };
+  if (v.finished) {
+    const runId = snapshot.run.runId ?? "";
+    const skipped = v.entries.filter((e) => v.statuses.get(e.step.id) === "skipped").length;
+    switch (snapshot.run.status) {
+      case "ok":
+        return {
+          text: `run finished ok: ${v.stepsDone}/${total} steps done${skipped ? `, ${skipped} skipped` : ""}`,
+          tone: "ok",
+        };
+      case "failed":
+        return {
+          text: `run failed at ${stepNumber(v.current)} · runbook resume ${runId}`,
+          tone: "danger",
+        };
+      case "aborted":
+      case "running":
+      case "idle":
+        return {
+          text: `run stopped at ${stepNumber(v.current)} · runbook resume ${runId}`,
+          tone: "warning",
+        };
+    }
+  }
+  switch (q?.kind) {
+    case "before-step":
+      return {
+        text: `next: ${numbered(q.step.id)} [${q.step.risk}] on ${hostList(q.step.targets.map((t) => t.host))} · Enter runs it`,
+        tone: "accent",
+      };
+    case "confirm-word":
+      return { text: `${numbered(q.step.id)} is destructive: type its word to run it`, tone: "danger" };
+    case "after-failure":
+      return { text: `${numbered(q.step.id)} failed on ${hostList(q.failedHosts)}`, tone: "danger" };
+    case "unknown-hosts":
+      return {
+        text: `the last runner stopped while ${numbered(q.step.id)} ran on ${hostList(q.hosts)}: check them`,
+        tone: "danger",
+      };
+    case "rollback-on-abort":
+      return { text: "the run stops here: roll back the completed steps?", tone: "warning" };
+    case "host-key":
+      return { text: `unknown host key for ${q.question.host}: compare the fingerprint`, tone: "danger" };
+    case "secret":
+      return { text: `secret ${q.name} is needed`, tone: "warning" };
+    case "passphrase":
+      return { text: `the key ${q.identity} needs its passphrase`, tone: "warning" };
+    case undefined:
+      if (snapshot.startedAt === undefined) return { text: "connecting to the machines…", tone: "muted" };
+      if (v.current && snapshot.run.steps[v.current]?.status === "running")
+        return {
+          text: `running ${numbered(v.current)} · ${v.hostsDone}/${v.hostsTotal} machines done`,
+          tone: "running",
+        };
+      return { text: "working…", tone: "muted" };
+  }
+}
+
+export function hostList(hosts: string[], max = 4): string {
+  if (hosts.length === 0) return "no machine";
+  return hosts.length <= max ? hosts.join(", ") : `${hosts.slice(0, max).join(", ")} +${hosts.length - max}`;
+}

@@ -1,0 +1,19 @@
+import { describe, expect, test } from "bun:test";
+import { cleanLine } from "../../src/ui/clean-line.ts";
+
+describe("cleanLine", () => {
+  test.each([
+    ["plain text", "plain text"],
+    ["\x1b[1;32mok\x1b[0m", "ok"],
+    ["a\x1b[2Kb\x1b[10;5Hc", "abc"],
+    ["\x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\", "link"],
+    ["50%\r75%\r100%", "100%"],
+    ["windows line\r", "windows line"],
+    ["a\tb", "a       b"],
+    ["abcdefgh\tx", "abcdefgh        x"],
+    ["bell\x07 and del\x7f and \x00nul", "bell and del and nul"],
+    ["ünïcode ✓ stays", "ünïcode ✓ stays"],
+  ])("%j -> %j", (input, expected) => {
+    expect(cleanLine(input)).toBe(expected);
+  });
+});

@@ -1,0 +1,127 @@
+import { describe, expect, test } from "bun:test";
+import { initialRunState, reduceRun } from "../../src/engine/state.ts";
+import { MAX_SCREEN_LINES, outputKey, RunStore } from "../../src/ui/run-store.ts";
+import { AT, hostFinished, output, runStarted, stepOk, stepStarted } from "./events.ts";
+import { planOf, stepOf } from "./render-app.tsx";
+
+const plan = planOf();
+const check = stepOf(plan, "check");
+const install = stepOf(plan, "install");
+
+const linesOf = (s: RunStore, step: string, host: string) =>
+  (s.getSnapshot().output.get(outputKey(step, host)) ?? []).map((l) => `${l.stream}:${l.text}`);
+
+describe("RunStore", () => {
+  test("a machine printing as fast as it can is published at most once per interval", async () => {
+    const store = new RunStore(40);
+    let published = 0;
+    store.subscribe(() => published++);
+    store.push(runStarted(plan));
+    for (const e of stepStarted(install)) store.push(e);
+    const started = Date.now();
+    let pushed = 0;
+    // 150 ms of pushing without yielding: nothing is published meanwhile, then at most a few times.
+    while (Date.now() - started < 150) {
+      store.push(output(install, "a1", `line ${pushed++}\n`));
+    }
+    expect(published).toBe(0);
+    await new Promise((r) => setTimeout(r, 120));
+    expect(published).toBe(1);
+    expect(linesOf(store, "install", "a1").at(-1)).toBe(`stdout:line ${pushed - 1}`);
+    expect(linesOf(store, "install", "a1").length).toBe(Math.min(pushed, MAX_SCREEN_LINES));
+  });
+
+  test("the end of a run and a refusal are published at once", () => {
+    const store = new RunStore(10_000);
+    store.push(runStarted(plan));
+    store.push({ type: "refused", at: AT, host: "a1", reason: "lock held by x" });
+    expect(store.getSnapshot().refusals).toEqual(["lock held by x"]);
+    store.push({ type: "run-finished", at: AT, status: "aborted", failedStep: "install" });
+    expect(store.getSnapshot().finishedAt).toBeDefined();
+    expect(store.getSnapshot().stoppedAt).toBe("install");
+  });
+
+  test("a line that arrives in pieces is completed in place; stdout and stderr stay apart", () => {
+    const store = new RunStore(0);
+    store.push(output(check, "a1", "down"));
+    store.push(output(check, "a1", "warn: x\n", "stderr"));
+    store.push(output(check, "a1", "loading 50%\rdownloading 100%\nnext\n"));
+    store.flush();
+    expect(linesOf(store, "check", "a1")).toEqual([
+      "stdout:downloading 100%",
+      "stderr:warn: x",
+      "stdout:next",
+    ]);
+  });
+
+  test("escape codes and control characters from a machine never reach the screen", () => {
+    const store = new RunStore(0);
+    store.push(output(check, "a1", "\x1b[31mred\x1b[0m\tcol\x07\x1b]0;title\x07\n"));
+    store.flush();
+    expect(linesOf(store, "check", "a1")).toEqual(["stdout:red     col"]);
+  });
+
+  test("only the last lines are kept for the screen", () => {
+    const store = new RunStore(0);
+    const text = Array.from({ length: MAX_SCREEN_LINES + 10 }, (_, i) => `l${i}`).join("\n");
+    store.push(output(check, "a1", `${text}\n`));
+    store.flush();
+    const lines = linesOf(store, "check", "a1");
+    expect(lines).toHaveLength(MAX_SCREEN_LINES);
+    expect(lines[0]).toBe("stdout:l10");
+  });
+
+  test("a retry and a rollback are marked in the machine's output", () => {
+    const store = new RunStore(0);
+    store.push(runStarted(plan));
+    for (const e of stepStarted(install)) store.push(e);
+    store.push(output(install, "a1", "boom\n", "stderr"));
+    store.push(hostFinished(install, "a1", "failed", 1));
+    store.push({ type: "decision", at: AT, stepId: "install", decision: { kind: "retry" }, by: "me" });
+    store.push({ type: "host-status", at: AT, stepId: "install", host: "a1", status: "running" });
+    store.push(output(install, "a1", "ok now\n"));
+    store.push({
+      type: "decision",
+      at: AT,
+      stepId: "wipe",
+      decision: { kind: "rollback", stepId: "install", hosts: ["a1"] },
+      by: "me",
+    });
+    store.push({
+      type: "rollback-finished",
+      at: AT,
+      stepId: "install",
+      host: "a1",
+      ok: false,
+      error: "exit 2",
+    });
+    store.flush();
+    const lines = linesOf(store, "install", "a1");
+    expect(lines[0]).toBe("stderr:boom");
+    expect(lines[1]).toMatch(/^note:── run again \(\d\d:\d\d:\d\d\) ──$/);
+    expect(lines[2]).toBe("stdout:ok now");
+    expect(lines[3]).toMatch(/^note:── rollback by me/);
+    expect(lines[4]).toBe("note:── rollback failed: exit 2 ──");
+    expect(linesOf(store, "install", "a2")).toEqual([]);
+    expect(store.getSnapshot().lastActive).toBe("install");
+  });
+
+  test("the step that last ran is remembered, so its output can stay on screen", () => {
+    const store = new RunStore(0);
+    store.push(runStarted(plan));
+    for (const e of stepOk(check, ["x"])) store.push(e);
+    store.flush();
+    expect(store.getSnapshot().lastActive).toBe("check");
+  });
+
+  test("a resumed run starts from the journal's state: steps done before are done", () => {
+    let state = reduceRun(initialRunState, runStarted(plan));
+    for (const e of stepOk(check)) state = reduceRun(state, e);
+    const store = new RunStore(0, Date.now, state);
+    expect(store.getSnapshot().run.steps.check?.status).toBe("ok");
+    store.push(runStarted(plan, true));
+    store.flush();
+    expect(store.getSnapshot().run.steps.check?.status).toBe("ok");
+    expect(store.getSnapshot().run.steps.install?.status).toBe("pending");
+  });
+});
