@@ -21,29 +21,66 @@ function brokerConfig(plan: Plan, host: string): Record<string, string> {
 }
 
 describe("the shipped runbooks", () => {
+  const ALL = [
+    "health-check",
+    "install",
+    "master-down-async",
+    "multi-master",
+    "rolling-restart",
+    "single-master",
+    "slave-down-sync",
+    "teardown",
+    "two-masters-two-slaves-async",
+    "two-masters-two-slaves-sync",
+  ];
+
   test("runbook check with no arguments checks every shipped runbook, and they all pass", () => {
     const r = runCli(["check"]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    for (const name of [
-      "single-master",
-      "multi-master",
-      "two-masters-two-slaves-async",
-      "two-masters-two-slaves-sync",
-    ])
-      expect(r.stdout).toContain(`ok    runbooks/rocketmq/${name}.md`);
+    for (const name of ALL) expect(r.stdout).toContain(`ok    runbooks/rocketmq/${name}.md`);
+    expect(r.stdout).toContain(`${ALL.length} ok, 0 with problems`);
     // Fragments and READMEs are not runbooks of their own.
     expect(r.stdout).not.toContain("fragments/");
     expect(r.stdout).not.toContain("README");
   });
 
-  test("a directory stands for the runbooks under it; each also plans against both shipped inventories", () => {
+  test("a directory stands for the runbooks under it; the deployments also plan against both inventories", () => {
+    expect(runCli(["check", "runbooks/rocketmq"]).stdout).toContain(`${ALL.length} ok, 0 with problems`);
+    const deployments = ALL.filter((n) => n.includes("master") && !n.includes("-down")).map(
+      (n) => `runbooks/rocketmq/${n}.md`,
+    );
+    expect(deployments).toHaveLength(4);
     for (const inv of ["runbooks/inventories/local.yaml", EXAMPLE]) {
-      const r = runCli(["check", "runbooks/rocketmq", "-i", inv]);
+      const r = runCli([
+        "check",
+        ...deployments,
+        "runbooks/rocketmq/health-check.md",
+        "runbooks/rocketmq/teardown.md",
+        "runbooks/rocketmq/install.md",
+        "-i",
+        inv,
+      ]);
       expect(r.stderr).toBe("");
       expect(r.code).toBe(0);
-      expect(r.stdout).toContain("4 ok, 0 with problems");
+      expect(r.stdout).toContain("7 ok, 0 with problems");
     }
+  });
+
+  test("an on-call runbook planned without the broker it is about names the variable and how to give it", () => {
+    const r = runCli(["check", "runbooks/rocketmq/master-down-async.md", "-i", EXAMPLE]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("variable broker has no value");
+    expect(r.stderr).toContain("--var broker=");
+    const given = runCli([
+      "check",
+      "runbooks/rocketmq/master-down-async.md",
+      "-i",
+      EXAMPLE,
+      "--var",
+      "broker=broker-a",
+    ]);
+    expect(given.code).toBe(0);
   });
 
   test("the async review shows four brokers on machines A-D with brokerName, brokerId, brokerRole and a rollback each", () => {
