@@ -1,0 +1,267 @@
+/**
+ * What the RocketMQ end-to-end tests need around the real program: one shared RocketMQ download, the
+ * program run as a user runs it, mqadmin for independent checks, and the JVMs of the test machines
+ * found and stopped by PID.
+ */
+import { spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { stringify } from "yaml";
+import type { SshdHarness, SshdMachine } from "../helpers/sshd-harness.ts";
+
+export const REPO = join(import.meta.dir, "..", "..");
+const MAIN = join(REPO, "src", "cli", "main.ts");
+export const VERSION = "5.3.3";
+
+/**
+ * Where the download is kept: a Maven repository and a RocketMQ installation for the tests' own
+ * mqadmin, both readable by the test machines' users. Kept between runs (a second run downloads
+ * nothing); RUNBOOK_E2E_CACHE moves it.
+ */
+export const CACHE = process.env.RUNBOOK_E2E_CACHE ?? "/var/cache/runbook-e2e";
+export const MAVEN_REPO = join(CACHE, "m2");
+export const TOOLS_HOME = join(CACHE, "rocketmq");
+
+export interface CliRun {
+  code: number;
+  out: string;
+  err: string;
+  log: string;
+}
+
+/**
+ * Runs the real CLI to the end in a child process, its output also written to `logDir/name.log` (the
+ * test prints its tail when an assertion fails).
+ */
+export async function runbook(
+  args: string[],
+  opts: { env: Record<string, string>; logDir: string; name: string },
+): Promise<CliRun> {
+  const proc = Bun.spawn(["bun", MAIN, ...args], {
+    cwd: REPO,
+    env: { ...process.env, NO_COLOR: "1", ...opts.env },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [out, err] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+  const code = await proc.exited;
+  mkdirSync(opts.logDir, { recursive: true });
+  const log = join(opts.logDir, `${opts.name}.log`);
+  writeFileSync(log, `$ runbook ${args.join(" ")}\n${out}\n--- stderr\n${err}\n--- exit ${code}\n`);
+  return { code, out, err, log };
+}
+
+/** The last lines of a run, for the message of a failed expectation. */
+export function tail(r: CliRun, lines = 60): string {
+  return `${r.log}:\n${readFileSync(r.log, "utf8").split("\n").slice(-lines).join("\n")}`;
+}
+
+/**
+ * Downloads RocketMQ once, through the shipped install runbook run on this machine: the Maven
+ * repository it fills is what every test machine installs from (offline, read-only).
+ */
+export async function prefetch(logDir: string, stateDir: string): Promise<void> {
+  const installed = [
+    `lib/rocketmq-broker-${VERSION}.jar`,
+    "bin/mqadmin",
+    "runbook/classes/RunbookMqadmin.class",
+  ];
+  if (installed.every((f) => existsSync(join(TOOLS_HOME, f)))) {
+    openUp();
+    return;
+  }
+  mkdirSync(CACHE, { recursive: true });
+  const inventory = join(logDir, "prefetch-inventory.yaml");
+  mkdirSync(logDir, { recursive: true });
+  writeFileSync(
+    inventory,
+    stringify({
+      hosts: { "e2e-prefetch": { transport: "local", address: "127.0.0.1", roles: ["nameserver"] } },
+    }),
+  );
+  const r = await runbook(
+    [
+      "run",
+      "runbooks/rocketmq/install.md",
+      "-i",
+      inventory,
+      "--yes",
+      "--var",
+      `maven_repo=${MAVEN_REPO}`,
+      "--var",
+      `rocketmq_home=${TOOLS_HOME}`,
+      "--var",
+      `base_dir=${join(CACHE, "prefetch")}`,
+      "--var",
+      `rocketmq_version=${VERSION}`,
+    ],
+    { env: { RUNBOOK_STATE_DIR: stateDir }, logDir, name: "prefetch" },
+  );
+  if (r.code !== 0) throw new Error(`downloading RocketMQ failed\n${tail(r)}`);
+  openUp();
+}
+
+/** The test machines' users read the repository and the installation. */
+function openUp(): void {
+  let dir = CACHE;
+  while (dir !== "/") {
+    try {
+      chmodSync(dir, 0o755);
+    } catch {}
+    dir = join(dir, "..");
+  }
+  spawnSync("chmod", ["-R", "a+rX", CACHE]);
+}
+
+/** mqadmin from the tests' own installation, as root, with its own user.home: its output. */
+export async function mqadmin(args: string[], logDir: string): Promise<string> {
+  const home = join(logDir, "mqadmin-home");
+  mkdirSync(home, { recursive: true });
+  const proc = Bun.spawn(["sh", join(TOOLS_HOME, "bin", "mqadmin"), ...args], {
+    env: { ...process.env, ROCKETMQ_HOME: TOOLS_HOME, JAVA_OPT_EXT: `-Duser.home=${home} -Xmx128m` },
+    stdout: "pipe",
+    stderr: "pipe",
+    timeout: 60_000,
+  });
+  const [out, err] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+  await proc.exited;
+  return `${out}${err}`;
+}
+
+export interface ClusterRow {
+  cluster: string;
+  broker: string;
+  id: number;
+  addr: string;
+}
+
+/** The rows of `mqadmin clusterList`, sorted. */
+export async function clusterList(ns: string, logDir: string): Promise<ClusterRow[]> {
+  return (await mqadmin(["clusterList", "-n", ns], logDir))
+    .split("\n")
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f.length > 4 && /^\d+$/.test(f[2] ?? "") && /:\d+$/.test(f[3] ?? ""))
+    .map((f) => ({ cluster: f[0] as string, broker: f[1] as string, id: Number(f[2]), addr: f[3] as string }))
+    .sort((a, b) => `${a.broker}${a.id}`.localeCompare(`${b.broker}${b.id}`));
+}
+
+/** `key : value` lines of `mqadmin brokerStatus`. */
+export async function brokerStatus(
+  ns: string,
+  addr: string,
+  logDir: string,
+): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const line of (await mqadmin(["brokerStatus", "-n", ns, "-b", addr], logDir)).split("\n")) {
+    const m = /^(\w+)\s*:\s*(.*)$/.exec(line.trim());
+    if (m?.[1]) out[m[1]] = (m[2] ?? "").trim();
+  }
+  return out;
+}
+
+/** Polls until `f` says yes or `ms` pass. */
+export async function eventually(
+  f: () => boolean | Promise<boolean>,
+  ms: number,
+  what: string,
+): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await f()) return;
+    await Bun.sleep(1000);
+  }
+  throw new Error(`timed out after ${ms / 1000}s waiting for ${what}`);
+}
+
+export interface Jvm {
+  pid: number;
+  user: string;
+  main: "NamesrvStartup" | "BrokerStartup" | "other";
+  /** The -c configuration path, if any. */
+  config?: string;
+}
+
+/** The Java processes the test machines' users run, from /proc. */
+export function jvmsOf(users: string[]): Jvm[] {
+  const uids = new Map<number, string>();
+  for (const line of readFileSync("/etc/passwd", "utf8").split("\n")) {
+    const f = line.split(":");
+    if (f[0] && users.includes(f[0])) uids.set(Number(f[2]), f[0]);
+  }
+  const out: Jvm[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const uid = Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${entry}/status`, "utf8"))?.[1]);
+      const user = uids.get(uid);
+      if (!user) continue;
+      const args = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
+      if (!args[0]?.endsWith("java")) continue;
+      const at = args.indexOf("-c");
+      const main = args.some((a) => a.endsWith("NamesrvStartup"))
+        ? "NamesrvStartup"
+        : args.some((a) => a.endsWith("BrokerStartup"))
+          ? "BrokerStartup"
+          : "other";
+      out.push({ pid: Number(entry), user, main, config: at >= 0 ? args[at + 1] : undefined });
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return out;
+}
+
+/** Stops every JVM of the test users by PID (SIGKILL: a test that failed leaves nothing behind). */
+export async function killJvms(users: string[]): Promise<number> {
+  const jvms = jvmsOf(users);
+  for (const j of jvms) {
+    try {
+      process.kill(j.pid, "SIGKILL");
+    } catch {}
+  }
+  await eventually(() => jvmsOf(users).length === 0, 15_000, "the test JVMs to exit");
+  return jvms.length;
+}
+
+export interface NodeSpec {
+  /** Inventory name. */
+  name: string;
+  /** The harness machine it runs on (several nodes may share one). */
+  machine: SshdMachine;
+  roles: string[];
+  vars?: Record<string, string | number>;
+}
+
+/**
+ * An inventory of nodes on the harness machines. Each node listens on its machine's loopback address
+ * only (bind_address); several nodes on one machine (same user) get their own base_dir.
+ */
+export function writeInventory(path: string, harness: SshdHarness, nodes: NodeSpec[]): string {
+  const hosts: Record<string, unknown> = {};
+  for (const n of nodes) {
+    hosts[n.name] = {
+      address: n.machine.address,
+      port: n.machine.port,
+      user: n.machine.user,
+      identity: n.machine.identity,
+      known_hosts: harness.knownHosts,
+      roles: n.roles,
+      vars: { bind_address: n.machine.address, ...n.vars },
+    };
+  }
+  writeFileSync(
+    path,
+    `# Written by test/e2e/cluster.ts for one test run.\n${stringify({
+      vars: {
+        maven_repo: MAVEN_REPO,
+        rocketmq_version: VERSION,
+        namesrv_port: 9876,
+        namesrv_heap: "128m",
+        broker_heap: "256m",
+        admin_heap: "128m",
+      },
+      hosts,
+    })}`,
+  );
+  return path;
+}

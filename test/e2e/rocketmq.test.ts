@@ -1,0 +1,399 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type SshdHarness, type SshdMachine, startSshdHarness } from "../helpers/sshd-harness.ts";
+import {
+  brokerStatus,
+  type CliRun,
+  type ClusterRow,
+  clusterList,
+  eventually,
+  jvmsOf,
+  killJvms,
+  mqadmin,
+  type NodeSpec,
+  prefetch,
+  runbook,
+  tail,
+  writeInventory,
+} from "./cluster.ts";
+
+/**
+ * The shipped RocketMQ runbooks, run as a user runs them (`runbook run ... --yes`), over SSH, on
+ * loopback machines (NameServers ns1 and ns2, brokers A-D, as in the document), with a real RocketMQ
+ * from Maven Central downloaded once. The modes run one after another on the same machines: each is
+ * deployed, checked from outside with mqadmin (topology, a topic, messages,
+ * replication), exercised with its on-call runbooks, and taken down. Every server listens on its
+ * machine's own loopback address (a broker's HA port listens on every address: RocketMQ has no
+ * setting for it, so each broker of the host has its own ports).
+ */
+const MINUTE = 60_000;
+/** The document's machines: NameServers ns1 and ns2, brokers A-D. The modes run one after another on them. */
+const NAMES = ["ns1", "ns2", "a", "b", "c", "d"];
+
+let harness: SshdHarness;
+let dir: string;
+let logDir: string;
+let env: Record<string, string>;
+let failed = false;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "runbook-e2e-"));
+  logDir = join(dir, "logs");
+  const state = join(dir, "state");
+  env = { RUNBOOK_STATE_DIR: state };
+  await prefetch(logDir, state);
+  harness = await startSshdHarness({
+    names: NAMES,
+    userPrefix: "rbmq",
+    firstAddress: 101,
+    lockWaitMs: 5 * MINUTE,
+  });
+}, 15 * MINUTE);
+
+afterAll(async () => {
+  if (harness) await killJvms(harness.machines.map((m) => m.user));
+  await harness?.stop();
+  if (dir && !failed && !process.env.RUNBOOK_E2E_KEEP) rmSync(dir, { recursive: true, force: true });
+  else if (dir) console.error(`RocketMQ end-to-end logs kept in ${logDir}`);
+}, MINUTE);
+
+const m = (name: string): SshdMachine => harness.machine(name);
+const addr = (name: string, port: number) => `${m(name).address}:${port}`;
+const users = () => harness.machines.map((x) => x.user);
+const row = (broker: string, id: number, address: string): ClusterRow => ({
+  cluster: "DefaultCluster",
+  broker,
+  id,
+  addr: address,
+});
+
+/** Runs the CLI; a different exit code fails the test with the run's last lines. */
+async function cli(name: string, args: string[], expected = 0): Promise<CliRun> {
+  const r = await runbook(args, { env, logDir, name });
+  if (r.code !== expected) {
+    throw new Error(
+      `runbook ${args.slice(0, 2).join(" ")} exited ${r.code}, expected ${expected}\n${tail(r)}`,
+    );
+  }
+  return r;
+}
+
+/**
+ * Runs one mode. Whatever happens, its JVMs are stopped by PID afterwards and its configurations,
+ * stores and logs are removed (the installations stay for the next mode, as on real machines).
+ */
+async function scenario(body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (e) {
+    failed = true;
+    throw e;
+  } finally {
+    await killJvms(users());
+    for (const x of harness.machines)
+      for (const base of ["rocketmq-node", "rocketmq-b"])
+        for (const sub of ["conf", "store", "logs"])
+          rmSync(join(x.home, base, sub), { recursive: true, force: true });
+  }
+}
+
+/** A topic created on every master, then a message sent to each master and read back. */
+async function sendAndReceive(ns: string, topic: string, brokers: string[]): Promise<void> {
+  const created = await mqadmin(["updateTopic", "-n", ns, "-c", "DefaultCluster", "-t", topic], logDir);
+  expect(created.match(/create topic to \S+ success/g)?.length).toBe(brokers.length);
+  await Promise.all(
+    brokers.map(async (broker) => {
+      const body = `e2e-${topic}-${broker}-${Date.now()}`;
+      const sent = await mqadmin(
+        ["sendMessage", "-n", ns, "-t", topic, "-b", broker, "-i", "0", "-p", body],
+        logDir,
+      );
+      expect(sent).toMatch(new RegExp(`${broker}\\s+0\\s+SEND_OK`));
+      const read = await mqadmin(
+        ["consumeMessage", "-n", ns, "-t", topic, "-b", broker, "-i", "0", "-c", "10"],
+        logDir,
+      );
+      expect(read).toContain(`BODY: ${body}`);
+    }),
+  );
+}
+
+/** Each slave at its master's commitLogMaxOffset (not zero), and the master counts it in sync. */
+async function replicated(ns: string, pairs: [master: string, slave: string][]): Promise<void> {
+  await Promise.all(
+    pairs.map(async ([master, slave]) => {
+      await eventually(
+        async () => {
+          const [mo, so] = await Promise.all([
+            brokerStatus(ns, master, logDir).then((s) => s.commitLogMaxOffset),
+            brokerStatus(ns, slave, logDir).then((s) => s.commitLogMaxOffset),
+          ]);
+          return mo !== undefined && mo !== "0" && mo === so;
+        },
+        2 * MINUTE,
+        `slave ${slave} to reach master ${master}'s commit log offset`,
+      );
+      expect(await mqadmin(["haStatus", "-n", ns, "-b", master], logDir)).toMatch(/#InSyncSlaveNum\s+1/);
+    }),
+  );
+}
+
+/** The NameServer on ns1 and brokers A-D on machines a-d, as in the document, each with its own ports. */
+function pairsLayout(): NodeSpec[] {
+  return [
+    { name: "ns1", machine: m("ns1"), roles: ["nameserver"] },
+    { name: "a", machine: m("a"), roles: ["broker-a"], vars: { broker_port: 20911 } },
+    { name: "b", machine: m("b"), roles: ["broker-b"], vars: { broker_port: 20921 } },
+    { name: "c", machine: m("c"), roles: ["broker-a-s"], vars: { broker_port: 20931 } },
+    { name: "d", machine: m("d"), roles: ["broker-b-s"], vars: { broker_port: 20941 } },
+  ];
+}
+
+/**
+ * Deploys a two-masters-two-slaves runbook on pairsLayout and checks it from outside: the four rows of
+ * clusterList, a topic with a message through each master, and each slave at its master's offset.
+ */
+async function deployPairs(mode: "async" | "sync", topic: string) {
+  const inv = writeInventory(join(dir, `${mode}.yaml`), harness, pairsLayout());
+  const ns = addr("ns1", 9876);
+  const [aAddr, bAddr, cAddr, dAddr] = [
+    addr("a", 20911),
+    addr("b", 20921),
+    addr("c", 20931),
+    addr("d", 20941),
+  ];
+  await cli(`${mode}-deploy`, [
+    "run",
+    `runbooks/rocketmq/two-masters-two-slaves-${mode}.md`,
+    "-i",
+    inv,
+    "--yes",
+  ]);
+  expect(await clusterList(ns, logDir)).toEqual([
+    row("broker-a", 0, aAddr),
+    row("broker-a", 1, cAddr),
+    row("broker-b", 0, bAddr),
+    row("broker-b", 1, dAddr),
+  ]);
+  await sendAndReceive(ns, topic, ["broker-a", "broker-b"]);
+  await replicated(ns, [
+    [aAddr, cAddr],
+    [bAddr, dAddr],
+  ]);
+  return { inv, ns, aAddr: aAddr, cAddr: cAddr };
+}
+
+describe("RocketMQ end to end, over ssh", () => {
+  test(
+    "single master: deployed and checked; teardown stops everything and keeps the stores until the cluster name is typed",
+    () =>
+      scenario(async () => {
+        const inv = writeInventory(join(dir, "single.yaml"), harness, [
+          { name: "ns1", machine: m("ns1"), roles: ["nameserver"] },
+          { name: "a", machine: m("a"), roles: ["broker-a"], vars: { broker_port: 20911 } },
+        ]);
+        const ns = addr("ns1", 9876);
+        await cli("single-deploy", ["run", "runbooks/rocketmq/single-master.md", "-i", inv, "--yes"]);
+        expect(await clusterList(ns, logDir)).toEqual([row("broker-a", 0, addr("a", 20911))]);
+        await sendAndReceive(ns, "E2E_SINGLE", ["broker-a"]);
+        expect(
+          jvmsOf(users())
+            .map((j) => `${j.user} ${j.main}`)
+            .sort(),
+        ).toEqual([`${m("a").user} BrokerStartup`, `${m("ns1").user} NamesrvStartup`].sort());
+
+        // Without the word: every process stops, the data stays, and the run says how to go on.
+        const inventory = ["-i", inv, "--yes"];
+        const stopped = await cli(
+          "single-teardown",
+          ["run", "runbooks/rocketmq/teardown.md", ...inventory],
+          4,
+        );
+        expect(jvmsOf(users())).toEqual([]);
+        const store = join(m("a").home, "rocketmq-node", "store", "commitlog");
+        expect(existsSync(store)).toBe(true);
+        expect(stopped.err).toContain('needs the word "DefaultCluster"');
+        const run = /resume with: runbook resume (\S+)/.exec(stopped.err)?.[1] ?? "";
+        await cli("single-teardown-resume", ["resume", run, "--yes", "--confirm", "DefaultCluster"]);
+        expect(existsSync(store)).toBe(false);
+        expect(existsSync(join(m("a").home, "rocketmq-node", "rocketmq", "bin", "mqbroker"))).toBe(true);
+      }),
+    12 * MINUTE,
+  );
+
+  test(
+    "multi-master with two NameServers, both brokers on one host: a rolling restart stops only its own broker",
+    () =>
+      scenario(async () => {
+        // Brokers a and b share machine a (one user, one host), each with its own directory and ports.
+        const inv = writeInventory(join(dir, "multi.yaml"), harness, [
+          { name: "ns1", machine: m("ns1"), roles: ["nameserver"] },
+          { name: "ns2", machine: m("ns2"), roles: ["nameserver"] },
+          { name: "a", machine: m("a"), roles: ["broker-a"], vars: { broker_port: 20911 } },
+          {
+            name: "b",
+            machine: m("a"),
+            roles: ["broker-b"],
+            vars: { broker_port: 20921, base_dir: "~/rocketmq-b" },
+          },
+        ]);
+        const [ns1, ns2] = [addr("ns1", 9876), addr("ns2", 9876)];
+        const expected = [row("broker-a", 0, addr("a", 20911)), row("broker-b", 0, addr("a", 20921))];
+        await cli("multi-deploy", ["run", "runbooks/rocketmq/multi-master.md", "-i", inv, "--yes"]);
+        // Every broker registered with both NameServers.
+        expect(await clusterList(ns1, logDir)).toEqual(expected);
+        expect(await clusterList(ns2, logDir)).toEqual(expected);
+        await sendAndReceive(`${ns1};${ns2}`, "E2E_MULTI", ["broker-a", "broker-b"]);
+
+        const pid = (base: string) =>
+          jvmsOf(users()).find((j) => j.main === "BrokerStartup" && j.config?.includes(base))?.pid;
+        const [aBefore, bBefore] = [pid("/rocketmq-node/"), pid("/rocketmq-b/")];
+        expect(aBefore).toBeGreaterThan(0);
+        const r = await cli("multi-rolling-restart", [
+          "run",
+          "runbooks/rocketmq/rolling-restart.md",
+          "-i",
+          inv,
+          "--yes",
+          "--var",
+          "broker=broker-b",
+          "--var",
+          "drain_seconds=3",
+        ]);
+        expect(r.out).toContain("wipe write perm of broker[broker-b] in name server");
+        expect(r.out).toContain("1 other broker(s) on this host keep running");
+        expect(r.out).toContain("add write perm of broker[broker-b] in name server");
+        // broker-a, on the same host, never stopped; broker-b is a new process on its old store.
+        expect(pid("/rocketmq-node/")).toBe(aBefore as number);
+        expect(pid("/rocketmq-b/")).not.toBe(bBefore as number);
+        expect(await clusterList(ns2, logDir)).toEqual(expected);
+        // perm 6: both brokers readable and writable again.
+        const route = await mqadmin(["topicRoute", "-n", ns1, "-t", "E2E_MULTI"], logDir);
+        expect(route.match(/"perm":6/g)?.length).toBe(2);
+      }),
+    12 * MINUTE,
+  );
+
+  test(
+    "two masters and two slaves, async: replication, health check, a master down read through its slave and restarted, teardown",
+    () =>
+      scenario(async () => {
+        const { inv, ns, aAddr, cAddr } = await deployPairs("async", "E2E_ASYNC");
+        const health = await cli("async-health", [
+          "run",
+          "runbooks/rocketmq/health-check.md",
+          "-i",
+          inv,
+          "--yes",
+        ]);
+        expect(health.out).toMatch(/c \| OK: replication lag \d+ bytes/);
+        expect(health.out).toMatch(/a \| OK: NameServer \S+ lists DefaultCluster broker-a 0/);
+
+        // Messages written to broker-a and replicated; then its master dies hard.
+        const bodies = [`before-crash-1-${Date.now()}`, `before-crash-2-${Date.now()}`];
+        for (const body of bodies) {
+          const sent = await mqadmin(
+            ["sendMessage", "-n", ns, "-t", "E2E_ASYNC", "-b", "broker-a", "-i", "1", "-p", body],
+            logDir,
+          );
+          expect(sent).toContain("SEND_OK");
+        }
+        await replicated(ns, [[aAddr, cAddr]]);
+        const master = jvmsOf(users()).find((j) => j.user === m("a").user && j.main === "BrokerStartup");
+        process.kill(master?.pid as number, "SIGKILL");
+        await eventually(
+          async () => !(await clusterList(ns, logDir)).some((r) => r.broker === "broker-a" && r.id === 0),
+          2 * MINUTE,
+          "the NameServer to drop the dead master",
+        );
+
+        const r = await cli("async-master-down", [
+          "run",
+          "runbooks/rocketmq/master-down-async.md",
+          "-i",
+          inv,
+          "--yes",
+          "--var",
+          "broker=broker-a",
+          "--var",
+          "topic=E2E_ASYNC",
+        ]);
+        // While the master was down, its messages were read through the slave.
+        const fromSlave = r.out.slice(r.out.indexOf("#read-from-slave"), r.out.indexOf("#master-last-words"));
+        for (const body of bodies) expect(fromSlave).toContain(` body ${body}`);
+        expect(fromSlave).toMatch(/c \| read \d+ messages of broker-a/);
+        // The master is back on its store, the slave caught up, the old messages are still there.
+        expect(await clusterList(ns, logDir)).toContainEqual(row("broker-a", 0, aAddr));
+        await replicated(ns, [[aAddr, cAddr]]);
+        const read = await mqadmin(
+          ["consumeMessage", "-n", ns, "-t", "E2E_ASYNC", "-b", "broker-a", "-i", "1", "-c", "10"],
+          logDir,
+        );
+        for (const body of bodies) expect(read).toContain(`BODY: ${body}`);
+
+        // Slaves before masters before the NameServer, all of them stopped; then the stores are gone.
+        const down = await cli("async-teardown", [
+          "run",
+          "runbooks/rocketmq/teardown.md",
+          "-i",
+          inv,
+          "--yes",
+          "--confirm",
+          "DefaultCluster",
+        ]);
+        const order = ["#stop-slaves", "#stop-masters", "#stop-nameservers", "#wipe-stores"].map((s) =>
+          down.out.indexOf(s),
+        );
+        expect(order).toEqual([...order].sort((x, y) => x - y));
+        expect(order[0]).toBeGreaterThan(-1);
+        expect(jvmsOf(users())).toEqual([]);
+        expect(existsSync(join(m("c").home, "rocketmq-node", "store"))).toBe(false);
+      }),
+    15 * MINUTE,
+  );
+
+  test(
+    "two masters and two slaves, sync: replication; with a slave down sends fail, the health check names it, the runbook recovers",
+    () =>
+      scenario(async () => {
+        const { inv, ns, aAddr, cAddr } = await deployPairs("sync", "E2E_SYNC");
+
+        const slave = jvmsOf(users()).find((j) => j.user === m("c").user && j.main === "BrokerStartup");
+        process.kill(slave?.pid as number, "SIGKILL");
+        // A send to its master now fails instead of being acknowledged without a copy.
+        const send = await mqadmin(
+          ["sendMessage", "-n", ns, "-t", "E2E_SYNC", "-b", "broker-a", "-i", "0", "-p", "no-slave"],
+          logDir,
+        );
+        expect(send).not.toContain("SEND_OK");
+        expect(send).toMatch(/SLAVE_NOT_AVAILABLE|FLUSH_SLAVE_TIMEOUT|timeout/i);
+
+        const health = await cli(
+          "sync-health",
+          ["run", "runbooks/rocketmq/health-check.md", "-i", inv, "--yes"],
+          1,
+        );
+        expect(health.out).toContain("c ! FAILED: broker broker-a (brokerId 1) of this machine");
+        expect(health.out).toContain("run finished: failed at step check-processes");
+
+        const r = await cli("sync-slave-down", [
+          "run",
+          "runbooks/rocketmq/slave-down-sync.md",
+          "-i",
+          inv,
+          "--yes",
+          "--var",
+          "broker=broker-a",
+          "--var",
+          "test_topic=E2E_SYNC",
+        ]);
+        expect(r.out).toContain("a | producers of broker-a fail");
+        expect(r.out).toMatch(/a \| broker-a\s+0\s+SEND_OK/);
+        expect(await clusterList(ns, logDir)).toContainEqual(row("broker-a", 1, cAddr));
+        await replicated(ns, [[aAddr, cAddr]]);
+      }),
+    15 * MINUTE,
+  );
+});
