@@ -4,8 +4,16 @@
  * found and stopped by PID.
  */
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { dirname, join } from "node:path";
 import { stringify } from "yaml";
 import type { SshdHarness, SshdMachine } from "../helpers/sshd-harness.ts";
 
@@ -101,14 +109,18 @@ export async function prefetch(logDir: string, stateDir: string): Promise<void> 
   openUp();
 }
 
-/** The test machines' users read the repository and the installation. */
+/**
+ * The test machines' users read the repository and the installation: the cache is made readable, and
+ * each directory above it gets search permission for others added (nothing else about it changes:
+ * the cache may well be under /tmp).
+ */
 function openUp(): void {
-  let dir = CACHE;
-  while (dir !== "/") {
+  let dir = dirname(CACHE);
+  while (dir !== "/" && dir !== ".") {
     try {
-      chmodSync(dir, 0o755);
+      chmodSync(dir, statSync(dir).mode | 0o001);
     } catch {}
-    dir = join(dir, "..");
+    dir = dirname(dir);
   }
   spawnSync("chmod", ["-R", "a+rX", CACHE]);
 }

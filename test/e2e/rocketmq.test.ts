@@ -82,7 +82,7 @@ async function cli(name: string, args: string[], expected = 0): Promise<CliRun> 
 
 /**
  * Runs one mode. Whatever happens, its JVMs are stopped by PID afterwards and its configurations,
- * stores and logs are removed (the installations stay for the next mode, as on real machines).
+ * stores, logs and locks are removed (the installations stay for the next mode, as on real machines).
  */
 async function scenario(body: () => Promise<void>): Promise<void> {
   try {
@@ -92,10 +92,13 @@ async function scenario(body: () => Promise<void>): Promise<void> {
     throw e;
   } finally {
     await killJvms(users());
-    for (const x of harness.machines)
+    for (const x of harness.machines) {
       for (const base of ["rocketmq-node", "rocketmq-b"])
         for (const sub of ["conf", "store", "logs"])
           rmSync(join(x.home, base, sub), { recursive: true, force: true });
+      // A run that failed keeps its machines locked for its resume; the next mode starts afresh.
+      rmSync(join(x.home, ".runbook", "locks"), { recursive: true, force: true });
+    }
   }
 }
 
