@@ -11,6 +11,7 @@
  */
 import { hostname } from "node:os";
 import { resolve } from "node:path";
+import { defaultInventory } from "./cli/paths.ts";
 import { autoDecisions, type DecisionSource } from "./engine/decisions.ts";
 import type { EngineEvent } from "./engine/events.ts";
 import { Journal, newRunId, stateDir } from "./engine/journal.ts";
@@ -38,7 +39,7 @@ export type { Runbook } from "./model/runbook.ts";
 export { loadInventory, loadRunbook };
 
 export interface PlanInput {
-  /** An inventory or its file (default: the shipped local inventory). */
+  /** An inventory or its file (default: $RUNBOOK_INVENTORY, else the shipped local inventory). */
   inventory?: Inventory | string;
   /** Values for the runbook's variables, as --var gives them. */
   vars?: Record<string, string>;
@@ -121,8 +122,8 @@ export async function run(p: Plan, input: RunInput): Promise<RunOutcome> {
   }
 }
 
+/** Default as on the command line: $RUNBOOK_INVENTORY, else the shipped local inventory. */
 function inventoryOf(inv: Inventory | string | undefined): Inventory {
-  if (inv === undefined)
-    return loadInventory(resolve(import.meta.dir, "..", "runbooks", "inventories", "local.yaml"));
+  if (inv === undefined) return loadInventory(defaultInventory(process.env, process.cwd()));
   return typeof inv === "string" ? loadInventory(resolve(inv)) : inv;
 }

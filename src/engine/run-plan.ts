@@ -172,23 +172,27 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
     const streams = new LineStreams((stream, text) =>
       emit({ type: "output", at: now(), stepId: step.id, host, stream, text: masker.mask(text) }),
     );
-    let transport: Transport;
-    try {
-      transport = await connect(host);
-    } catch (e) {
-      if (e instanceof TransportError && e.code !== "connect-failed") refused = true;
-      const error = masker.mask((e as Error).message);
+    const finished = (ok: boolean, exitCode: number | null, error?: string): boolean => {
       emit({
         type: "host-finished",
         at: now(),
         stepId: step.id,
         host,
-        status: "failed",
-        exitCode: null,
+        status: ok ? "ok" : "failed",
+        exitCode,
         durationMs: Date.now() - started,
-        error,
+        ...(error === undefined ? {} : { error: masker.mask(error) }),
       });
-      return false;
+      return ok;
+    };
+    const captured = (name: string, value: string) =>
+      emit({ type: "captured", at: now(), stepId: step.id, host, name, value: masker.mask(value) });
+    let transport: Transport;
+    try {
+      transport = await connect(host);
+    } catch (e) {
+      if (e instanceof TransportError && e.code !== "connect-failed") refused = true;
+      return finished(false, null, (e as Error).message);
     }
     const vars = plan.hosts.find((h) => h.name === host)?.vars ?? {};
     for (const action of target.actions) {
@@ -224,8 +228,7 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
               transport,
               signal,
               output: (stream, text) => streams.write(stream, text),
-              capture: (name, value) =>
-                emit({ type: "captured", at: now(), stepId: step.id, host, name, value: masker.mask(value) }),
+              capture: captured,
             }),
         });
       } catch (e) {
@@ -234,40 +237,11 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
         outcome = { ok: false, exitCode: null, error: (e as Error).message };
       }
       streams.flush();
-      if (outcome.captured !== undefined && action.kind === "shell" && action.capture) {
-        emit({
-          type: "captured",
-          at: now(),
-          stepId: step.id,
-          host,
-          name: action.capture,
-          value: masker.mask(outcome.captured),
-        });
-      }
-      if (!outcome.ok) {
-        emit({
-          type: "host-finished",
-          at: now(),
-          stepId: step.id,
-          host,
-          status: "failed",
-          exitCode: outcome.exitCode,
-          durationMs: Date.now() - started,
-          error: outcome.error && masker.mask(outcome.error),
-        });
-        return false;
-      }
+      if (outcome.captured !== undefined && action.kind === "shell" && action.capture)
+        captured(action.capture, outcome.captured);
+      if (!outcome.ok) return finished(false, outcome.exitCode, outcome.error);
     }
-    emit({
-      type: "host-finished",
-      at: now(),
-      stepId: step.id,
-      host,
-      status: "ok",
-      exitCode: 0,
-      durationMs: Date.now() - started,
-    });
-    return true;
+    return finished(true, 0);
   };
 
   const rollbackStep = async (step: PlannedStep, hosts: string[]) => {

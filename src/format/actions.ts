@@ -301,6 +301,10 @@ function readWait(
   return undefined;
 }
 
+/** What to do about a bad pattern in an attribute: the Markdown info string eats one backslash. */
+export const REGEX_HINT =
+  "escape special characters such as ( [ . with a backslash, written \\\\ in a fence's attributes (Markdown removes one before punctuation)";
+
 function checkRegex(value: string | undefined, pos: SourcePos, key: string): void {
   if (value === undefined || value.includes("{{")) return;
   try {
@@ -310,7 +314,7 @@ function checkRegex(value: string | undefined, pos: SourcePos, key: string): voi
       "bad-attribute",
       `${key}= is not a valid regular expression: ${(e as Error).message}`,
       pos,
-      "escape special characters such as ( [ . with a backslash, written \\\\ in a fence's attributes (Markdown removes one before punctuation)",
+      REGEX_HINT,
     );
   }
 }

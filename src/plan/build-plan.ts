@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { REGEX_HINT } from "../format/actions.ts";
 import { evaluateCondition, parseCondition } from "../format/condition.ts";
 import { didYouMean } from "../format/suggest.ts";
 import { parseTemplate, type TemplatePart } from "../format/template.ts";
@@ -327,7 +328,7 @@ function checkPattern(pattern: string | undefined, key: string, pos: Action["pos
       "bad-attribute",
       `${key}= is not a valid regular expression here: ${(e as Error).message} (in /${pattern}/)`,
       pos,
-      "Markdown removes one backslash before punctuation in a fence's attributes: write \\\\[ for a literal [",
+      REGEX_HINT,
     );
   }
 }

@@ -153,7 +153,9 @@ describe("variables", () => {
     expect(e.code).toBe("bad-attribute");
     expect(e.message).toContain("expect= is not a valid regular expression here");
     expect(e.message).toContain("(in /ok [z-a]/)");
-    expect(e.hint).toContain("write \\\\[ for a literal [");
+    expect(e.hint).toBe(
+      "escape special characters such as ( [ . with a backslash, written \\\\ in a fence's attributes (Markdown removes one before punctuation)",
+    );
   });
 
   test("a --var outside the choices, or not matching the pattern, is refused", () => {
