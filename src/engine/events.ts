@@ -54,9 +54,24 @@ export type EngineEvent =
       durationMs: number;
       error?: string;
     }
-  | { type: "step-finished"; at: string; stepId: string; status: StepStatus }
+  | {
+      type: "step-finished";
+      at: string;
+      stepId: string;
+      status: StepStatus;
+      /** A keep-going check failed and the run goes on to the next step without asking. */
+      goesOn?: boolean;
+    }
   | { type: "rollback-finished"; at: string; stepId: string; host: string; ok: boolean; error?: string }
   | { type: "refused"; at: string; host: string; reason: string }
-  | { type: "run-finished"; at: string; status: RunStatus; failedStep?: string };
+  | {
+      type: "run-finished";
+      at: string;
+      status: RunStatus;
+      /** Where the run stopped; when it reached its end with failed keep-going checks, the first of them. */
+      failedStep?: string;
+      /** The keep-going checks that failed, in order, when the run reached its end. */
+      failedChecks?: string[];
+    };
 
 export type EventOf<T extends EngineEvent["type"]> = Extract<EngineEvent, { type: T }>;

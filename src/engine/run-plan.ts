@@ -38,8 +38,10 @@ export interface RunResult {
   /** A machine refused us (host key, authentication): exit code 4 rather than 1. */
   refused: boolean;
   state: RunState;
-  /** The step the run stopped at, unless it finished. */
+  /** The step the run stopped at, or the first failed keep-going check of a run that reached its end. */
   failedStep?: string;
+  /** The keep-going checks that failed, in order (empty when none did). */
+  failedChecks: string[];
 }
 
 /** Runs a plan step by step; the only place that decides what happens next. */
@@ -155,7 +157,7 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
       await releaseAll();
       emit({ type: "run-finished", at: now(), status: "aborted" });
       await closeAll();
-      return { status: "aborted", refused: true, state };
+      return { status: "aborted", refused: true, state, failedChecks: [] };
     }
   }
 
@@ -335,8 +337,16 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
   };
 
   const completed: PlannedStep[] = [];
+  // keep-going checks that failed: reported at the end, where the run fails without stopping early.
+  const failedChecks: string[] = [];
   const finish = async (status: RunStatus, failedStep?: string): Promise<RunResult> => {
-    if (status !== "ok" && completed.length > 0) {
+    const reachedEnd = status !== "aborted" && failedStep === undefined;
+    if (reachedEnd && failedChecks.length > 0) {
+      status = "failed";
+      failedStep = failedChecks[0];
+    }
+    // A run that reached its end is over: its changes are not undone because a check failed.
+    if (status !== "ok" && !reachedEnd && completed.length > 0) {
       const chosen = await decisions.rollbackOnAbort([...completed].reverse());
       for (const s of chosen)
         await rollbackStep(
@@ -344,11 +354,17 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
           s.targets.map((t) => t.host),
         );
     }
-    emit({ type: "run-finished", at: now(), status, failedStep });
+    emit({
+      type: "run-finished",
+      at: now(),
+      status,
+      failedStep,
+      ...(reachedEnd && failedChecks.length > 0 ? { failedChecks: [...failedChecks] } : {}),
+    });
     // An unfinished run keeps its locks: it is resumable, and nobody else should act meanwhile.
-    if (status === "ok") await releaseAll();
+    if (reachedEnd) await releaseAll();
     await closeAll();
-    return { status, refused, state, failedStep };
+    return { status, refused, state, failedStep, failedChecks: [...failedChecks] };
   };
 
   let reachedFrom = opts.from === undefined;
@@ -425,6 +441,11 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
       if (failed.length === 0) {
         emit({ type: "step-finished", at: now(), stepId: step.id, status: "ok" });
         completed.push(step);
+        break;
+      }
+      if (step.keepGoing) {
+        emit({ type: "step-finished", at: now(), stepId: step.id, status: "failed", goesOn: true });
+        failedChecks.push(step.id);
         break;
       }
       // A rollback of some machines leaves the decision open: the operator may then retry, skip or stop.

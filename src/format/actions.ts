@@ -34,13 +34,14 @@ const KEYS = {
     "retry-delay",
     "capture",
     "expect",
+    "keep-going",
   ],
   file: [...COMMON, "file", "mode", "risk", "confirm"],
-  ts: [...COMMON, "risk", "confirm", "timeout", "retries", "retry-delay"],
+  ts: [...COMMON, "risk", "confirm", "timeout", "retries", "retry-delay", "keep-going"],
   rollback: [...COMMON, "timeout"],
 } as const;
 type Kind = keyof typeof KEYS;
-const FLAGS = new Set(["background"]);
+const FLAGS = new Set(["background", "keep-going"]);
 
 export type ParsedBlock = { kind: "action"; action: Action } | { kind: "rollback"; rollback: Rollback };
 
@@ -161,6 +162,15 @@ export function readCodeBlock(file: string, text: string, node: Code): ParsedBlo
     throw new RunbookError("bad-attribute", "retries must be a whole number from 0 to 100", posOf("retries"));
   }
   const retryDelayMs = duration("retry-delay") ?? 2000;
+  const keepGoing = attrs.has("keep-going");
+  if (keepGoing && risk !== "read") {
+    throw new RunbookError(
+      "bad-attribute",
+      `keep-going is only for read-only checks, and this action is risk=${risk}`,
+      posOf("keep-going"),
+      "add risk=read if the command changes nothing; a change that failed must stop the run",
+    );
+  }
   switch (kind) {
     case "file": {
       const mode = str("mode") ?? "0644";
@@ -203,6 +213,7 @@ export function readCodeBlock(file: string, text: string, node: Code): ParsedBlo
           timeoutMs: duration("timeout"),
           retries,
           retryDelayMs,
+          keepGoing,
         },
       };
     case "shell": {
@@ -232,6 +243,7 @@ export function readCodeBlock(file: string, text: string, node: Code): ParsedBlo
         retryDelayMs,
         capture,
         expect: str("expect"),
+        keepGoing,
       };
       if (action.log !== undefined && !action.background) {
         throw new RunbookError(

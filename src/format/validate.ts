@@ -1,5 +1,5 @@
 import { RunbookError, RunbookErrors } from "../model/errors.ts";
-import type { Action, Runbook, SourcePos } from "../model/runbook.ts";
+import type { Action, Runbook, SourcePos, Step } from "../model/runbook.ts";
 import { parseCondition } from "./condition.ts";
 import { didYouMean, nearest } from "./suggest.ts";
 import { type TemplateExpr, templateExprs } from "./template.ts";
@@ -205,9 +205,25 @@ export function validateRunbook(rb: Runbook): void {
         attempt(() => checkTemplate(rb2.command, bodyPos(rb2.pos), local));
       }
       for (const c of local) captured.add(c);
+      attempt(() => checkKeepGoing(step));
     }
   }
   if (errors.length > 0) throw new RunbookErrors(errors);
+}
+
+/** A step that goes on after a failure must be a check: one failed change would leave the rest unsafe. */
+function checkKeepGoing(step: Step): void {
+  const keeps = step.actions.find((a) => a.kind !== "file" && a.keepGoing);
+  if (!keeps) return;
+  const change = step.actions.find((a) => a.risk !== "read");
+  if (change) {
+    throw new RunbookError(
+      "bad-attribute",
+      `step ${step.id} has a keep-going check and an action that is risk=${change.risk}`,
+      change.pos,
+      "put the check in a step of its own: a step that changes something must stop the run when it fails",
+    );
+  }
 }
 
 /** The texts of an action that may hold templates, each with where it starts. */

@@ -71,6 +71,11 @@ export interface PlannedStep {
   /** The word to type before a destructive step runs. */
   confirm?: string;
   targets: PlannedTarget[];
+  /**
+   * A read-only check: when it fails the run records it and goes on to the next step without asking,
+   * and ends failed with every failed check listed (a health check reports everything it finds).
+   */
+  keepGoing?: boolean;
   /** Why a step with actions runs nowhere (every action's when= is false), if so. */
   skipped?: string;
   source: SourcePos;

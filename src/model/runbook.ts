@@ -66,6 +66,8 @@ export interface ShellAction extends ActionBase {
   retryDelayMs: number;
   capture?: string;
   expect?: string;
+  /** A read-only check whose failure is reported while the run goes on (`keep-going`). */
+  keepGoing: boolean;
 }
 
 export interface FileAction extends ActionBase {
@@ -86,6 +88,7 @@ export interface TsAction extends ActionBase {
   timeoutMs?: number;
   retries: number;
   retryDelayMs: number;
+  keepGoing: boolean;
 }
 
 export type Action = ShellAction | FileAction | TsAction;

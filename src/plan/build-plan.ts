@@ -219,6 +219,7 @@ function planStep(
     targets: [...byHost.values()].sort((a, b) => order.indexOf(a.host) - order.indexOf(b.host)),
     source: step.pos,
   };
+  if (step.actions.some((a) => a.kind !== "file" && a.keepGoing)) planned.keepGoing = true;
   if (confirmSource) {
     planned.confirm = scopeFor(confirmSource.host).render(confirmSource.text, "text", confirmSource.pos).text;
   }

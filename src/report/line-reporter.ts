@@ -74,13 +74,18 @@ export function lineReporter(write: (text: string) => void, style: Style): (e: E
         write(`    ${e.host}: rollback ${e.ok ? style.ok("ok") : style.danger(`FAILED: ${e.error}`)}\n`);
         return;
       case "step-finished":
-        if (e.status !== "ok") write(`    step ${e.stepId}: ${style.danger(e.status)}\n`);
+        if (e.status !== "ok")
+          write(
+            `    step ${e.stepId}: ${style.danger(e.status)}${e.goesOn ? " (a keep-going check: the run goes on and reports it at the end)" : ""}\n`,
+          );
         return;
       case "refused":
         write(`${style.danger(`refused: ${e.reason}`)}\n`);
         return;
       case "run-finished": {
-        const text = `run finished: ${e.status}${e.failedStep ? ` at step ${e.failedStep}` : ""}`;
+        const text = e.failedChecks
+          ? `run finished: ${e.status}: ${e.failedChecks.length} check(s) failed: ${e.failedChecks.join(", ")}`
+          : `run finished: ${e.status}${e.failedStep ? ` at step ${e.failedStep}` : ""}`;
         write(`${e.status === "ok" ? style.ok(text) : style.danger(text)}\n`);
         return;
       }

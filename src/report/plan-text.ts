@@ -63,7 +63,7 @@ function hostLine(h: PlanHost): string {
 
 function renderStep(step: PlannedStep, number: string, hosts: Map<string, PlanHost>, style: Style): string[] {
   const out: string[] = [];
-  const risk = style.risk(step.risk, `[${step.risk}]`);
+  const risk = style.risk(step.risk, `[${step.risk}${step.keepGoing ? ", keep-going" : ""}]`);
   out.push(`  ${style.bold(`${number} ${step.title}`)}  ${style.dim(`#${step.id}`)}  ${risk}`);
   const summary = firstParagraph(step.prose);
   if (summary) out.push(...indent(summary, "     ").map(style.dim));

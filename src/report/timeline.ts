@@ -16,7 +16,7 @@ export function renderTimeline(runId: string, plan: Plan, events: EngineEvent[])
   out.push(`- plan hash: \`${plan.hash}\``);
   if (started) out.push(`- started: ${started.at}`);
   out.push(
-    `- result: ${finished ? `**${finished.status}** at ${finished.at}${finished.failedStep ? ` (step \`${finished.failedStep}\`)` : ""}` : "**unfinished** (resumable)"}`,
+    `- result: ${finished ? `**${finished.status}** at ${finished.at}${finished.failedChecks ? ` (checks failed: ${finished.failedChecks.map((id) => `\`${id}\``).join(", ")})` : finished.failedStep ? ` (step \`${finished.failedStep}\`)` : ""}` : "**unfinished** (resumable)"}`,
   );
   out.push(
     "",

@@ -21,6 +21,8 @@ export interface RunSnapshot {
   finishedAt?: number;
   /** The step the run ended at when it did not finish ok. */
   stoppedAt?: string;
+  /** keep-going checks that failed in a run that reached its end. */
+  failedChecks?: string[];
   /** Reasons a run was refused (lock, host key), shown in the header. */
   refusals: string[];
   version: number;
@@ -46,6 +48,7 @@ export class RunStore {
   private startedAt?: number;
   private finishedAt?: number;
   private stoppedAt?: string;
+  private failedChecks?: string[];
   private refusals: string[] = [];
 
   /**
@@ -104,6 +107,7 @@ export class RunStore {
       case "run-finished":
         this.finishedAt = this.clock();
         this.stoppedAt = e.failedStep;
+        this.failedChecks = e.failedChecks;
         break;
       case "refused":
         this.refusals = [...this.refusals, e.reason];
@@ -202,6 +206,7 @@ export class RunStore {
       startedAt: this.startedAt,
       finishedAt: this.finishedAt,
       stoppedAt: this.stoppedAt,
+      failedChecks: this.failedChecks,
       refusals: this.refusals,
       version: this.snapshot.version + 1,
     };

@@ -191,6 +191,11 @@ function statusLine(v: Omit<View, "status">, { snapshot, question: q, ui, mode }
           tone: "ok",
         };
       case "failed":
+        if (snapshot.failedChecks)
+          return {
+            text: `run finished, ${snapshot.failedChecks.length} check(s) failed: ${snapshot.failedChecks.map((id) => stepNumber(id)).join(", ")} · runbook resume ${runId}`,
+            tone: "danger",
+          };
         return {
           text: `run failed at ${stepNumber(v.current)} · runbook resume ${runId}`,
           tone: "danger",

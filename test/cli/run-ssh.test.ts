@@ -76,6 +76,29 @@ describe("runbook run over ssh", () => {
     expect(journal).toContain('"decision":{"kind":"run"},"by":"--yes by ');
   });
 
+  test("keep-going checks: every check runs, the run ends failed (exit 1) listing the failed ones; the timeline says so", () => {
+    const file = runbook(
+      "checks",
+      [
+        "## Is it m2 {#is-m2}\n\n```sh {on=app risk=read keep-going}\n[ $(whoami) = " +
+          "{{ host.user }} ] && [ {{ host.name }} = m2 ] || { echo not m2 >&2; exit 1; }\n```\n",
+        "## Disk {#disk}\n\n```sh {on=app risk=read keep-going}\necho disk fine on {{ host.name }}\n```\n",
+      ].join("\n"),
+    );
+    const r = runCli(["run", file, "-i", inventory, "--yes"], { env });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("m1 ! not m2");
+    expect(r.stdout).toContain(
+      "    step is-m2: failed (a keep-going check: the run goes on and reports it at the end)\n",
+    );
+    for (const m of harness.machines) expect(r.stdout).toContain(`${m.name} | disk fine on ${m.name}`);
+    expect(r.stdout).toContain("run finished: failed: 1 check(s) failed: is-m2\n");
+    const runId = /run (\S+)/.exec(r.stdout)?.[1] ?? "";
+    const timeline = runCli(["log", runId, "--timeline"], { env });
+    expect(timeline.stdout).toContain("- result: **failed**");
+    expect(timeline.stdout).toContain("(checks failed: `is-m2`)");
+  });
+
   test("a background process plus a log-line wait: returns once the new line is written, ignoring an old one", () => {
     for (const m of harness.machines) {
       writeFileSync(join(m.home, "svc.log"), "ready from an earlier boot\n");

@@ -268,6 +268,69 @@ describe("engine", () => {
     expect(third.result.status).toBe("ok");
   });
 
+  test("keep-going checks: a failed check is reported and the run goes on, without asking; it ends failed listing them", async () => {
+    const s = setup(
+      "keep-going",
+      [
+        "## Change {#change}\n\n```sh {on=db}\necho changed > ~/changed\n```\n\n```rollback {on=db}\nrm ~/changed\n```\n",
+        "## Check one {#check-one}\n\n```sh {on=app risk=read keep-going}\n[ $(basename $HOME) = m1 ] || { echo not here >&2; exit 3; }\n```\n",
+        "## Check two {#check-two}\n\n```sh {on=db risk=read keep-going}\nexit 1\n```\n",
+        "## Check three {#check-three}\n\n```sh {on=all risk=read keep-going}\necho fine\n```\n",
+      ].join("\n"),
+    );
+    // rollbackOnFailure would roll back "change" if the run stopped at a failure; it did not stop.
+    const { result, events, output } = await run(
+      s,
+      { rollbackOnFailure: true },
+      { runId: "keep-going-run", lock: { who: "alice@laptop", breakStale: false } },
+    );
+    expect(result.status).toBe("failed");
+    expect(result.failedStep).toBe("check-one");
+    expect(output("m3")).toContain("fine\n");
+    const finished = events.filter((e) => e.type === "step-finished");
+    expect(finished.map((e) => [e.stepId, e.status, e.goesOn ?? false])).toEqual([
+      ["change", "ok", false],
+      ["check-one", "failed", true],
+      ["check-two", "failed", true],
+      ["check-three", "ok", false],
+    ]);
+    // Nobody was asked about the failures, nothing was rolled back: the change stays.
+    expect(events.filter((e) => e.type === "decision" && e.decision.kind !== "run")).toEqual([]);
+    expect(events.some((e) => e.type === "rollback-finished")).toBe(false);
+    expect(existsSync(join(s.home("m3"), "changed"))).toBe(true);
+    expect(events.at(-1)).toMatchObject({
+      type: "run-finished",
+      status: "failed",
+      failedStep: "check-one",
+      failedChecks: ["check-one", "check-two"],
+    });
+    // The run reached its end: its locks are released, and the next run gets in.
+    const next = await run(
+      s,
+      {},
+      { runId: "after-keep-going", lock: { who: "bob@desk", breakStale: false } },
+    );
+    expect(next.events.some((e) => e.type === "refused")).toBe(false);
+  });
+
+  test("a keep-going check that fails before a step that stops the run: the run stops there, as always", async () => {
+    const s = setup(
+      "keep-going-then-fail",
+      [
+        "## Check {#check}\n\n```sh {on=db risk=read keep-going}\nexit 1\n```\n",
+        "## Change {#change}\n\n```sh {on=db}\nexit 2\n```\n",
+        "## Never {#never}\n\n```sh {on=db}\necho never\n```\n",
+      ].join("\n"),
+    );
+    const { result, events, output } = await run(s);
+    expect(result.status).toBe("failed");
+    expect(result.failedStep).toBe("change");
+    expect(output("m3")).not.toContain("never");
+    const end = events.at(-1) as Extract<EngineEvent, { type: "run-finished" }>;
+    expect(end.failedStep).toBe("change");
+    expect(end.failedChecks).toBeUndefined();
+  });
+
   test("a plan that only reads takes no lock: it runs beside a run that holds the machines", async () => {
     const s = setup("lock-read", "## Slow {#slow}\n\n```sh {on=db}\nsleep 1.5\n```\n");
     const first = run(s, {}, { runId: "run-holder", lock: { who: "alice@laptop", breakStale: false } });

@@ -325,9 +325,23 @@ describe("shell actions", () => {
       retryDelayMs: 2000,
       capture: undefined,
       expect: undefined,
+      keepGoing: false,
     });
     expect(s.actions[2]?.on).toEqual(["web", "db"]);
     expect(s.prose).toBe("");
+  });
+
+  test("keep-going marks a read-only check; the planned step carries it", () => {
+    const rb = withBody(md`
+      ## S
+      ~~~sh {on=web risk=read keep-going}
+      test -d /
+      ~~~
+      ~~~ts {on=db risk=read keep-going}
+      ctx.capture("x", "y");
+      ~~~
+    `);
+    expect(step(rb, "s").actions.map((a) => a.kind !== "file" && a.keepGoing)).toEqual([true, true]);
   });
 
   test("backtick fences work the same as tilde fences", () => {
@@ -536,6 +550,7 @@ describe("rollback, file and ts blocks", () => {
       timeoutMs: 20_000,
       retries: 2,
       retryDelayMs: 1000,
+      keepGoing: false,
     });
     expect(b).toMatchObject({ kind: "ts", on: ["db"], risk: "change", retries: 0, retryDelayMs: 2000 });
   });

@@ -366,6 +366,23 @@ describe("the screen", () => {
     expect(f.split("\n")[23]).toMatch(/^q quit/);
   });
 
+  test("a run that reached its end with failed keep-going checks lists them", async () => {
+    const app = renderApp(plan);
+    push(app, [
+      runStarted(plan),
+      ...stepStarted(check),
+      hostFinished(check, "a1", "failed", 1),
+      { type: "step-finished", at: AT, stepId: "check", status: "failed", goesOn: true },
+      ...stepOk(install),
+      ...stepOk(wipe),
+      { type: "run-finished", at: AT, status: "failed", failedStep: "check", failedChecks: ["check"] },
+    ]);
+    const f = await app.waitFor("check(s) failed");
+    expect(f.split("\n")[2]).toBe(
+      "run finished, 1 check(s) failed: step 1/3 · runbook resume 20260101-100000-demo",
+    );
+  });
+
   test("a stopped run says how to resume it", async () => {
     const app = renderApp(plan);
     push(app, [

@@ -80,7 +80,10 @@ export function StepCard({ step, number, host, height, width, theme }: StepCardP
       <Box flexShrink={0}>
         <Text bold wrap="truncate-end">{`${number} ${step.title} `}</Text>
         <Box flexShrink={0}>
-          <Text color={riskColor(step.risk, theme)} bold={step.risk !== "read"}>{`[${step.risk}]`}</Text>
+          <Text
+            color={riskColor(step.risk, theme)}
+            bold={step.risk !== "read"}
+          >{`[${step.risk}${step.keepGoing ? ", keep-going" : ""}]`}</Text>
         </Box>
       </Box>
       {c.prose.slice(0, proseRows).map((l, i) => (
