@@ -32,6 +32,8 @@ export interface InteractiveOptions {
   inventory: string;
   /** The journal's state of the run being resumed. */
   resumeFrom?: RunState;
+  /** The journaled events of the run being resumed: its output is shown again. */
+  earlierEvents?: readonly EngineEvent[];
   /** Secrets already known (from the environment, or asked before the UI opened). */
   secrets: Record<string, string>;
   /** Read-only steps run without asking from the start (--auto-read; the a key toggles it). */
@@ -49,7 +51,7 @@ export async function startInteractive(io: Io, plan: Plan, opts: InteractiveOpti
   bridge.secret = async (name) => opts.secrets[name] ?? ask(name);
   // A signal (SIGTERM, a hung-up terminal) must not leave the engine waiting on a question nobody sees.
   io.signal?.addEventListener("abort", () => bridge.abortAll(), { once: true });
-  const store = new RunStore(50, Date.now, opts.resumeFrom);
+  const store = new RunStore(50, Date.now, opts.resumeFrom, opts.earlierEvents);
   // A question comes after the events that led to it: publish those first, so the screen never asks
   // about step 2 while still showing step 1 as pending.
   bridge.subscribe(() => store.flush());

@@ -54,15 +54,33 @@ export class RunStore {
   /**
    * `resumed`: the state of the interrupted run being resumed, from its journal. The engine does not
    * announce the steps that were already done, so without it they would show as pending.
+   * `earlier`: that run's journaled events; their output is shown again, so an operator resuming a
+   * failed step sees why it failed before deciding to run it again.
    */
   constructor(
     private readonly intervalMs = 50,
     private readonly clock: () => number = Date.now,
     resumed?: RunState,
+    earlier: readonly EngineEvent[] = [],
   ) {
     if (resumed) {
       this.run = { ...resumed, current: undefined };
-      this.snapshot = { ...this.snapshot, run: this.run };
+      for (const e of earlier) {
+        if (e.type !== "output") continue;
+        this.lastActive = e.stepId;
+        this.append(e.stepId, e.host, e.stream, e.text);
+      }
+      for (const key of this.output.keys()) {
+        const [stepId = "", host = ""] = key.split("\u0000");
+        this.note(stepId, host, "── until the earlier runner stopped ──");
+      }
+      this.changed.clear();
+      this.snapshot = {
+        ...this.snapshot,
+        run: this.run,
+        lastActive: this.lastActive,
+        output: new Map([...this.output].map(([k, v]) => [k, v.slice()])),
+      };
     }
   }
 

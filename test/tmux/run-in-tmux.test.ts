@@ -217,6 +217,9 @@ describe("runbook run in a terminal", () => {
     expect(screen.rows[0]).toContain("RESUMED");
     expect(screen.text).toMatch(/✓ Wipe the cache/);
     expect(screen.text).toContain("steps 5/6");
+    // The earlier run's output is on screen again, marked as such.
+    expect(screen.text).toContain("cache wiped");
+    expect(screen.text).toContain("── until the earlier runner stopped ──");
     tmux.keys(r, "Enter");
     screen = await tmux.waitFor(r, "run finished ok: 6/6 steps done, 1 skipped");
     expect(screen.text).toContain("all done on rbtui");

@@ -31,6 +31,39 @@ describe("RunStore", () => {
     expect(linesOf(store, "install", "a1").length).toBe(Math.min(pushed, MAX_SCREEN_LINES));
   });
 
+  test("a resumed run shows the earlier run's output, marked, and its last step's output stays on screen", () => {
+    const earlier = [
+      runStarted(plan),
+      ...stepOk(check, ["checked"]),
+      ...stepStarted(install),
+      output(install, "a1", "installing\n"),
+      output(install, "a1", "E: disk full\n", "stderr"),
+      hostFinished(install, "a1", "failed", 100),
+    ];
+    const state = earlier.reduce(reduceRun, initialRunState);
+    const store = new RunStore(0, Date.now, state, earlier);
+    expect(store.getSnapshot().lastActive).toBe("install");
+    expect(linesOf(store, "install", "a1")).toEqual([
+      "stdout:installing",
+      "stderr:E: disk full",
+      "note:── until the earlier runner stopped ──",
+    ]);
+    expect(linesOf(store, "check", "a1")).toEqual([
+      "stdout:checked",
+      "note:── until the earlier runner stopped ──",
+    ]);
+    // Run again after the resume: marked as such below the earlier output.
+    store.push(runStarted(plan, true));
+    store.push({ type: "host-status", at: AT, stepId: "install", host: "a1", status: "running" });
+    store.push(output(install, "a1", "installing again\n"));
+    store.flush();
+    expect(linesOf(store, "install", "a1").slice(2)).toEqual([
+      "note:── until the earlier runner stopped ──",
+      expect.stringMatching(/^note:── run again \(\d\d:\d\d:\d\d\) ──$/),
+      "stdout:installing again",
+    ]);
+  });
+
   test("the end of a run and a refusal are published at once", () => {
     const store = new RunStore(10_000);
     store.push(runStarted(plan));

@@ -3,6 +3,7 @@ import { hostname } from "node:os";
 import { resolve } from "node:path";
 import { run } from "../../api.ts";
 import { autoDecisions } from "../../engine/decisions.ts";
+import type { EngineEvent } from "../../engine/events.ts";
 import { listRuns, newRunId, readRun, stateDir } from "../../engine/journal.ts";
 import type { RunState } from "../../engine/state.ts";
 import { loadRunbook } from "../../format/load-runbook.ts";
@@ -89,7 +90,7 @@ export async function resumeCommand(io: Io, runId: string | undefined, opts: Run
     io.out(`run ${id} already finished ok; nothing to resume\n`);
     return EXIT.ok;
   }
-  return execute(io, stored.plan, inventory, runbook.vars, opts, id, stored.state);
+  return execute(io, stored.plan, inventory, runbook.vars, opts, id, stored);
 }
 
 async function execute(
@@ -99,8 +100,9 @@ async function execute(
   decls: VarDecl[],
   opts: RunOpts,
   runId: string,
-  resumeFrom?: RunState,
+  resumed?: { state: RunState; events: readonly EngineEvent[] },
 ): Promise<ExitCode> {
+  const resumeFrom = resumed?.state;
   const interactive = !opts.yes && !opts.json && io.terminal !== undefined;
   if (!opts.yes && !interactive) {
     throw new RunbookError(
@@ -143,6 +145,7 @@ async function execute(
         who: me,
         inventory: displayPath(inventory.file, io.cwd),
         resumeFrom,
+        earlierEvents: resumed?.events,
         secrets,
         autoRead: opts.autoRead ?? false,
         stop: () => controller.abort(),
