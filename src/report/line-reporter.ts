@@ -84,7 +84,7 @@ export function lineReporter(write: (text: string) => void, style: Style): (e: E
         return;
       case "run-finished": {
         const text = e.failedChecks
-          ? `run finished: ${e.status}: ${e.failedChecks.length} check(s) failed: ${e.failedChecks.join(", ")}`
+          ? `run finished: ${e.status}: ${e.failedChecks.length} check${e.failedChecks.length === 1 ? "" : "s"} failed: ${e.failedChecks.join(", ")}`
           : `run finished: ${e.status}${e.failedStep ? ` at step ${e.failedStep}` : ""}`;
         write(`${e.status === "ok" ? style.ok(text) : style.danger(text)}\n`);
         return;

@@ -97,6 +97,7 @@ export function buildView(
   const finished = snapshot.finishedAt !== undefined;
   const statuses = new Map(entries.map((e) => [e.step.id, displayStatus(run, e.step.id, question)]));
   const statusOf = (id: string) => statuses.get(id) ?? "pending";
+  const entryOf = (id: string) => entries.find((e) => e.step.id === id)?.step;
   const asked = questionStep(question);
   const firstNotDone = entries.find((e) => !DONE.includes(statusOf(e.step.id)))?.step.id;
   // A run refused before its first step (a lock, a host key) stopped at no step: show where it would go on.
@@ -156,11 +157,26 @@ export function buildView(
     rollbackTarget,
     running,
     finished,
-    stepsDone: entries.filter((e) => DONE.includes(statusOf(e.step.id))).length,
-    hostsDone: curHosts.filter((h) => h.status === "ok").length,
+    // A failed keep-going check is behind the run, as a done step is: the run went on past it.
+    stepsDone: entries.filter(
+      (e) => DONE.includes(statusOf(e.step.id)) || wentPast(e.step, statusOf(e.step.id)),
+    ).length,
+    hostsDone: curHosts.filter(
+      (h) => h.status === "ok" || (current !== undefined && wentPast(entryOf(current), h.status)),
+    ).length,
     hostsTotal: curHosts.length,
   };
   return { ...view, status: statusLine(view, { plan, snapshot, question, ui, mode }) };
+}
+
+// Not the run id itself: at 80 columns it would be cut, and a command that cannot be copied is worse
+// than none. Quitting prints the whole command below the summary.
+const HOW_TO_RESUME = "q quits, prints how to resume";
+
+const checksFailed = (n: number) => `${n} check${n === 1 ? "" : "s"} failed`;
+
+function wentPast(step: PlannedStep | undefined, status: HostStatus): boolean {
+  return step?.keepGoing === true && status === "failed";
 }
 
 function statusLine(v: Omit<View, "status">, { snapshot, question: q, ui, mode }: ViewInput): View["status"] {
@@ -182,7 +198,6 @@ function statusLine(v: Omit<View, "status">, { snapshot, question: q, ui, mode }
       tone: "accent",
     };
   if (v.finished) {
-    const runId = snapshot.run.runId ?? "";
     const skipped = v.entries.filter((e) => v.statuses.get(e.step.id) === "skipped").length;
     switch (snapshot.run.status) {
       case "ok":
@@ -193,18 +208,18 @@ function statusLine(v: Omit<View, "status">, { snapshot, question: q, ui, mode }
       case "failed":
         if (snapshot.failedChecks)
           return {
-            text: `run finished, ${snapshot.failedChecks.length} check(s) failed: ${snapshot.failedChecks.map((id) => stepNumber(id)).join(", ")} · runbook resume ${runId}`,
+            text: `run finished, ${checksFailed(snapshot.failedChecks.length)}: ${snapshot.failedChecks.map((id) => stepNumber(id)).join(", ")} · ${HOW_TO_RESUME}`,
             tone: "danger",
           };
         return {
-          text: `run failed at ${stepNumber(v.current)} · runbook resume ${runId}`,
+          text: `run failed at ${stepNumber(v.current)} · ${HOW_TO_RESUME}`,
           tone: "danger",
         };
       case "aborted":
       case "running":
       case "idle":
         return {
-          text: `run stopped at ${stepNumber(v.current)} · runbook resume ${runId}`,
+          text: `run stopped at ${stepNumber(v.current)} · ${HOW_TO_RESUME}`,
           tone: "warning",
         };
     }

@@ -17,7 +17,7 @@ describe("runbook check", () => {
   test("a good runbook passes with a summary", () => {
     const r = runCli(["check", "test/fixtures/small.md"]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain("ok    test/fixtures/small.md (1 phases, 2 steps)");
+    expect(r.stdout).toContain("ok    test/fixtures/small.md (1 phase, 2 steps)");
   });
 
   test("with -i it also plans, and reports a value a machine lacks", () => {

@@ -392,7 +392,7 @@ describe("RocketMQ end to end, over ssh", () => {
         expect(health.out).toMatch(/d \| OK: replication lag \d+ bytes/);
         expect(health.out).toContain("c ! FAILED: cannot read commitLogMaxOffset");
         expect(health.out).toMatch(
-          /run finished: failed: \d check\(s\) failed: check-processes, .*check-replication-lag\n/,
+          /run finished: failed: \d checks failed: check-processes, .*check-replication-lag\n/,
         );
 
         const r = await cli("sync-slave-down", [

@@ -366,10 +366,13 @@ describe("the screen", () => {
     expect(f.split("\n")[23]).toMatch(/^q quit/);
   });
 
-  test("a run that reached its end with failed keep-going checks lists them", async () => {
-    const app = renderApp(plan);
+  test("a run that reached its end with failed keep-going checks lists them; they count as passed by", async () => {
+    const checks = structuredClone(plan);
+    const first = checks.phases[0]?.steps.find((st) => st.id === "check");
+    if (first) first.keepGoing = true;
+    const app = renderApp(checks);
     push(app, [
-      runStarted(plan),
+      runStarted(checks),
       ...stepStarted(check),
       hostFinished(check, "a1", "failed", 1),
       { type: "step-finished", at: AT, stepId: "check", status: "failed", goesOn: true },
@@ -377,10 +380,34 @@ describe("the screen", () => {
       ...stepOk(wipe),
       { type: "run-finished", at: AT, status: "failed", failedStep: "check", failedChecks: ["check"] },
     ]);
-    const f = await app.waitFor("check(s) failed");
-    expect(f.split("\n")[2]).toBe(
-      "run finished, 1 check(s) failed: step 1/3 · runbook resume 20260101-100000-demo",
-    );
+    const f = await app.waitFor("check failed");
+    expect(f.split("\n")[2]).toBe("run finished, 1 check failed: step 1/3 · q quits, prints how to resume");
+    expect(f.split("\n")[1]).toContain("steps 3/3");
+    expect(f).toContain("[read, keep-going]");
+  });
+
+  test("machines whose command the operator stopped show as stopped, not failed", async () => {
+    const app = renderApp(plan);
+    push(app, [
+      runStarted(plan),
+      ...stepStarted(check),
+      ...check.targets.map(
+        (t): EngineEvent => ({
+          type: "host-finished",
+          at: AT,
+          stepId: "check",
+          host: t.host,
+          status: "failed",
+          exitCode: null,
+          durationMs: 2100,
+          error: "cancelled",
+        }),
+      ),
+      { type: "run-finished", at: AT, status: "aborted", failedStep: "check" },
+    ]);
+    const f = await app.waitFor("run stopped");
+    expect(f).toMatch(/▸✗ a1 +stopped +2\.1s *\n/);
+    expect(f).not.toContain("cancelled");
   });
 
   test("a stopped run says how to resume it", async () => {
@@ -392,7 +419,7 @@ describe("the screen", () => {
       { type: "run-finished", at: AT, status: "aborted", failedStep: "install" },
     ]);
     const f = await app.waitFor("run stopped");
-    expect(f.split("\n")[2]).toBe("run stopped at step 2/3 · runbook resume 20260101-100000-demo");
+    expect(f.split("\n")[2]).toBe("run stopped at step 2/3 · q quits, prints how to resume");
   });
 
   test("a resumed run shows the steps done before as done", async () => {

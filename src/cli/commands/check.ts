@@ -38,7 +38,7 @@ export async function checkCommand(
       if (inventory) buildPlan(rb, inventory, { vars });
       const against = inventory ? `, planned against ${displayPath(inventory.file, io.cwd)}` : "";
       io.out(
-        `${style.ok("ok")}    ${displayPath(path, io.cwd)} (${rb.phases.length} phases, ${steps} steps${against})\n`,
+        `${style.ok("ok")}    ${displayPath(path, io.cwd)} (${plural(rb.phases.length, "phase")}, ${plural(steps, "step")}${against})\n`,
       );
     } catch (e) {
       const errors = e instanceof RunbookErrors ? e.errors : e instanceof RunbookError ? [e] : undefined;
@@ -53,3 +53,5 @@ export async function checkCommand(
   }
   return failed > 0 ? EXIT.invalidInput : EXIT.ok;
 }
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;

@@ -30,11 +30,21 @@ export function HostGrid({ hosts, states, selected, height, width, theme }: Host
         const secs = settled && s.durationMs !== undefined ? `${(s.durationMs / 1000).toFixed(1)}s` : "";
         const exit = settled && s.exitCode !== null && s.exitCode !== undefined ? `exit ${s.exitCode}` : "";
         // "exit code 3" says again what the exit column says.
-        const detail = ((settled ? s.error : undefined) ?? s.detail ?? "").replace(/^exit code \d+$/, "");
+        // Stopped by the operator (q, Ctrl-C) is not a failure of the command: say so, in amber.
+        const stopped = s.status === "failed" && s.error === "cancelled";
+        const label = stopped ? "stopped" : s.status;
+        const detail = stopped
+          ? ""
+          : ((settled ? s.error : undefined) ?? s.detail ?? "").replace(/^exit code \d+$/, "");
         const mark = h === selected ? "▸" : " ";
         return (
-          <Text key={h} inverse={h === selected} color={statusColor(s.status, theme)} wrap="truncate-end">
-            {`${mark}${statusGlyph(s.status)} ${h.padEnd(nameWidth)} ${s.status.padEnd(11)} ${secs.padStart(6)} ${exit.padEnd(7)} ${detail}`}
+          <Text
+            key={h}
+            inverse={h === selected}
+            color={stopped ? theme.warning : statusColor(s.status, theme)}
+            wrap="truncate-end"
+          >
+            {`${mark}${statusGlyph(s.status)} ${h.padEnd(nameWidth)} ${label.padEnd(11)} ${secs.padStart(6)} ${exit.padEnd(7)} ${detail}`}
           </Text>
         );
       })}
