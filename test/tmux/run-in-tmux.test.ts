@@ -210,7 +210,8 @@ describe("runbook run in a terminal", () => {
     // Resume: the secret is asked again (it is never saved), and the last step runs.
     const r = "resume";
     start(r, `resume ${runId}`);
-    await tmux.waitFor(r, "? token");
+    screen = await tmux.waitFor(r, "? token");
+    expect(screen.text).toContain("This runbook needs values that neither the inventory nor --var gives:");
     tmux.type(r, "s3cr3t-t0ken");
     tmux.keys(r, "Enter");
     screen = await tmux.waitFor(r, 'next: step 6/6 "Final check"');

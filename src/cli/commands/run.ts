@@ -132,6 +132,7 @@ async function execute(
   if (interactive) {
     // Asked before the screen opens, with each one's description; never journaled or saved.
     for (const name of missing) {
+      askingHeader(io);
       const decl = decls.find((d) => d.name === name);
       const value = await promptVariable(io, decl ? promptVariableOf(decl) : { name, secret: true });
       if (value === undefined) return EXIT.aborted;
@@ -272,19 +273,27 @@ async function planAsking(
   ask: boolean,
 ): Promise<Plan | undefined> {
   const vars = { ...opts.vars };
-  let asked = 0;
   for (;;) {
     try {
       return buildPlan(runbook, inventory, { ...opts, vars });
     } catch (e) {
       const decl = ask ? askableVariable(e, runbook, inventory) : undefined;
       if (!decl || decl.name in vars) throw e;
-      if (asked++ === 0) io.out("This runbook needs values that neither the inventory nor --var gives:\n");
+      askingHeader(io);
       const value = await promptVariable(io, promptVariableOf(decl));
       if (value === undefined) return undefined;
       vars[decl.name] = value;
     }
   }
+}
+
+const headed = new WeakSet<Io>();
+
+/** Once per command, before the first value is asked for (variables, then secrets). */
+function askingHeader(io: Io): void {
+  if (headed.has(io)) return;
+  headed.add(io);
+  io.out("This runbook needs values that neither the inventory nor --var gives:\n");
 }
 
 function replan(saved: Plan): { plan: Plan; inventory: Inventory; runbook: Runbook } {
