@@ -7,6 +7,7 @@ import { type Transport, TransportError } from "../transport/transport.ts";
 import type { DecisionSource } from "./decisions.ts";
 import type { Decision, EngineEvent, HostStatus, RunStatus } from "./events.ts";
 import { executeAction, exitText } from "./execute-action.ts";
+import { GcPacer } from "./gc-pacer.ts";
 import { acquireLock, type LockInfo, releaseLock } from "./lock.ts";
 import { Masker } from "./masker.ts";
 import { initialRunState, type RunState, reduceRun } from "./state.ts";
@@ -48,6 +49,13 @@ export interface RunResult {
 export async function runPlan(opts: RunOptions): Promise<RunResult> {
   const { plan, decisions } = opts;
   const masker = new Masker();
+  const gc = new GcPacer();
+  /** A machine's output for a step, in whole lines, masked, on the event stream. */
+  const outputOf = (stepId: string, host: string) =>
+    new LineStreams((stream, text) => {
+      emit({ type: "output", at: now(), stepId, host, stream, text: masker.mask(text) });
+      gc.add(text.length);
+    });
   const signal = opts.signal ?? new AbortController().signal;
   const connections = new Map<string, Promise<Transport>>();
   const hostsByName = new Map(plan.hosts.map((h) => [h.name, h]));
@@ -171,9 +179,7 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
     const started = Date.now();
     const host = target.host;
     emit({ type: "host-status", at: now(), stepId: step.id, host, status: "running" });
-    const streams = new LineStreams((stream, text) =>
-      emit({ type: "output", at: now(), stepId: step.id, host, stream, text: masker.mask(text) }),
-    );
+    const streams = outputOf(step.id, host);
     const finished = (ok: boolean, exitCode: number | null, error?: string): boolean => {
       emit({
         type: "host-finished",
@@ -251,16 +257,7 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
       step.targets
         .filter((t) => hosts.includes(t.host) && t.rollback.length > 0)
         .map(async (t) => {
-          const streams = new LineStreams((stream, text) =>
-            emit({
-              type: "output",
-              at: now(),
-              stepId: step.id,
-              host: t.host,
-              stream,
-              text: masker.mask(text),
-            }),
-          );
+          const streams = outputOf(step.id, t.host);
           try {
             const transport = await connect(t.host);
             for (const r of t.rollback) {

@@ -53,9 +53,10 @@ export function lineReporter(write: (text: string) => void, style: Style): (e: E
           write(`    ${e.host}: ${e.status}${e.detail ? ` for ${e.detail}` : ""}\n`);
         return;
       case "output": {
-        const lines = e.text.replace(/\n$/, "").split("\n");
         const mark = e.stream === "stderr" ? style.warn("!") : "|";
-        for (const l of lines) write(`    ${e.host} ${mark} ${l}\n`);
+        // One write per chunk, not per line: a step printing a million lines stays one write per chunk.
+        const prefix = `    ${e.host} ${mark} `;
+        write(`${prefix}${e.text.replace(/\n$/, "").replaceAll("\n", `\n${prefix}`)}\n`);
         return;
       }
       case "captured":
