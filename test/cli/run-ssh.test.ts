@@ -190,11 +190,12 @@ describe("runbook run over ssh", () => {
   test("kill -9 of the runner mid-run, then resume: no step runs twice", async () => {
     const file = runbook(
       "crash",
-      "## One {#one}\n\n```sh {on=app}\necho x >> ~/one\n```\n\n## Two {#two}\n\n```sh {on=app}\nsleep 2; echo x >> ~/two\n```\n\n## Three {#three}\n\n```sh {on=app}\necho x >> ~/three\n```\n",
+      "## One {#one}\n\n```sh {on=app}\necho x >> ~/one\n```\n\n## Two {#two}\n\n```sh {on=app}\ntouch ~/two-started; sleep 2; echo x >> ~/two\n```\n\n## Three {#three}\n\n```sh {on=app}\necho x >> ~/three\n```\n",
     );
     const proc = await runInBackground(["run", file, "-i", inventory, "--yes", "--break-lock"]);
     const runs = join(dir, "state", "runs");
-    // Wait until step two is running everywhere, then kill the runner with no chance to clean up.
+    // Wait until step two's command runs on every machine (the engine says "running" a moment before
+    // the command starts), then kill the runner with no chance to clean up.
     let journal = "";
     const deadline = Date.now() + 15_000;
     while (Date.now() < deadline) {
@@ -208,7 +209,8 @@ describe("runbook run over ssh", () => {
         journal &&
         existsSync(journal) &&
         (readFileSync(journal, "utf8").match(/"stepId":"two","host":"m\d","status":"running"/g) ?? [])
-          .length === 4
+          .length === 4 &&
+        harness.machines.every((m) => existsSync(join(m.home, "two-started")))
       )
         break;
       await Bun.sleep(50);

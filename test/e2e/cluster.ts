@@ -200,12 +200,25 @@ export function jvmsOf(users: string[]): Jvm[] {
     const f = line.split(":");
     if (f[0] && users.includes(f[0])) uids.set(Number(f[2]), f[0]);
   }
+  return scanJvms((uid) => uids.get(uid));
+}
+
+/** The Java processes of this test process's own user started with a -c file under `dir`. */
+export function jvmsUnder(dir: string): Jvm[] {
+  const me = process.getuid?.() ?? -1;
+  return scanJvms((uid) => (uid === me ? String(uid) : undefined)).filter(
+    (j) => j.config?.startsWith(`${dir}/`) === true,
+  );
+}
+
+/** `userOf` names the user of a uid to keep, or undefined to leave its processes out. */
+function scanJvms(userOf: (uid: number) => string | undefined): Jvm[] {
   const out: Jvm[] = [];
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const uid = Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${entry}/status`, "utf8"))?.[1]);
-      const user = uids.get(uid);
+      const user = userOf(uid);
       if (!user) continue;
       const args = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
       if (!args[0]?.endsWith("java")) continue;

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type SshdHarness, type SshdMachine, startSshdHarness } from "../helpers/sshd-harness.ts";
+import { Tmux } from "../tmux/tmux.ts";
 import {
   brokerStatus,
   type CliRun,
@@ -10,10 +11,13 @@ import {
   clusterList,
   eventually,
   jvmsOf,
+  jvmsUnder,
   killJvms,
+  MAVEN_REPO,
   mqadmin,
   type NodeSpec,
   prefetch,
+  REPO,
   runbook,
   tail,
   writeInventory,
@@ -412,5 +416,74 @@ describe("RocketMQ end to end, over ssh", () => {
         await replicated(ns, [[aAddr, cAddr]]);
       }),
     15 * MINUTE,
+  );
+
+  test(
+    "README's main job in a terminal: the UI walks through a single master on this machine (shipped local inventory); teardown stops it",
+    async () => {
+      // This machine's own user, with a home of its own so that ~/.runbook/local/... is the test's.
+      const home = join(dir, "main-job-home");
+      mkdirSync(home, { recursive: true });
+      const mine = () => jvmsUnder(home);
+      const runEnv = { ...env, HOME: home };
+      const tmux = new Tmux(`runbook-e2e-main-${process.pid}`);
+      try {
+        // README's command, plus the Maven repository the tests downloaded into (nothing twice).
+        tmux.start(
+          "main",
+          `./runbook run runbooks/rocketmq/single-master.md --var maven_repo=${MAVEN_REPO}`,
+          {
+            cwd: REPO,
+            env: runEnv,
+            columns: 100,
+            rows: 30,
+          },
+        );
+        let steps = 0;
+        for (;;) {
+          const screen = await tmux.waitFor(
+            "main",
+            (x) => /^Enter run · |run finished|run failed|run stopped|EXIT=/m.test(x.text),
+            3 * MINUTE,
+          );
+          if (/run finished ok/.test(screen.text)) break;
+          if (!/^Enter run · /m.test(screen.text)) throw new Error(`the main job stopped:\n${screen.text}`);
+          const next = /next: (step \d+\/\d+)/.exec(screen.text)?.[1];
+          tmux.keys("main", "Enter");
+          steps++;
+          await tmux.waitFor("main", (x) => !x.text.includes(`next: ${next} `), MINUTE);
+        }
+        expect(steps).toBeGreaterThan(5);
+        tmux.keys("main", "q");
+        expect(await tmux.exitCode("main")).toBe(0);
+        expect(tmux.capture("main").text).toContain("✓ 23/23 Send and receive a test message");
+
+        // Checked from outside: the broker of this machine, registered on loopback, sends and receives.
+        const ns = "127.0.0.1:9876";
+        expect(await clusterList(ns, logDir)).toEqual([row("broker-a", 0, "127.0.0.1:10911")]);
+        await sendAndReceive(ns, "E2E_MAIN_JOB", ["broker-a"]);
+        expect(
+          mine()
+            .map((j) => j.main)
+            .sort(),
+        ).toEqual(["BrokerStartup", "NamesrvStartup"]);
+
+        const down = await runbook(
+          ["run", "runbooks/rocketmq/teardown.md", "--yes", "--confirm", "DefaultCluster"],
+          { env: runEnv, logDir, name: "main-job-teardown" },
+        );
+        if (down.code !== 0) throw new Error(`teardown exited ${down.code}\n${tail(down)}`);
+        expect(mine()).toEqual([]);
+        expect(existsSync(join(home, ".runbook", "local", "broker-a", "store"))).toBe(false);
+      } catch (e) {
+        failed = true;
+        throw e;
+      } finally {
+        tmux.kill();
+        for (const j of mine()) process.kill(j.pid, "SIGKILL");
+        await eventually(() => mine().length === 0, 15_000, "the main job's JVMs to exit");
+      }
+    },
+    10 * MINUTE,
   );
 });

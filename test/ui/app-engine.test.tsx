@@ -60,8 +60,8 @@ describe("the UI drives the engine", () => {
     );
     await r.app.waitFor("Enter runs it");
     await r.app.press(KEYS.enter);
-    const f = await r.app.waitFor("failed on m1");
-    expect(f).toContain("! first try fails");
+    // The question and the machine's result are two updates: wait for the frame that has both.
+    const f = await r.app.waitFor((x) => x.includes("failed on m1") && x.includes("! first try fails"));
     expect(f).toMatch(/▸✗ m1 +failed .* exit 4/);
     await r.app.press("r");
     const g = await r.app.waitFor("run finished ok");
