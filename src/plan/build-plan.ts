@@ -224,7 +224,7 @@ function planStep(
     planned.confirm = scopeFor(confirmSource.host).render(confirmSource.text, "text", confirmSource.pos).text;
   }
   if (step.actions.length > 0 && byHost.size === 0) {
-    planned.skipped = "no machine matches: every action's on= or when= excludes all machines";
+    planned.skipped = "no machine matches its on= and when=";
     planned.risk = "read";
   }
   return planned;

@@ -434,9 +434,7 @@ describe("optional roles", () => {
     const e = errorOf(() => buildPlan(rb(""), inv));
     expect(e.message).toBe(`no machine in ${INV} has role broker-c, which this runbook needs`);
     const p = buildPlan(rb(", optional: true"), inv);
-    expect(planStep(p, "on-c").skipped).toBe(
-      "no machine matches: every action's on= or when= excludes all machines",
-    );
+    expect(planStep(p, "on-c").skipped).toBe("no machine matches its on= and when=");
     expect(hostsOf(p, "on-ns")).toEqual(["ns1", "ns2"]);
   });
 });
@@ -485,7 +483,7 @@ describe("when=", () => {
     `);
     const s = planStep(p, "wipe");
     expect(s.targets).toEqual([]);
-    expect(s.skipped).toBe("no machine matches: every action's on= or when= excludes all machines");
+    expect(s.skipped).toBe("no machine matches its on= and when=");
     expect(s.risk).toBe("read");
     expect(s.confirm).toBeUndefined();
     // With the variable changed, it runs.

@@ -467,7 +467,7 @@ describe("the step card", () => {
     await app.waitFor("1/2 First");
     await app.press(KEYS.down);
     const f = await app.waitFor("2/2 Only in mode b [read]");
-    expect(f).toContain("skipped: no machine matches: every action's on= or w…");
+    expect(f).toContain("skipped: no machine matches its on= and when=");
     expect(f).toMatch(/›· First/);
     expect(f).toMatch(/▸· Only in mode b/);
   });
