@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from "commander";
 import { RunbookError, RunbookErrors } from "../model/errors.ts";
+import { plural } from "../util/plural.ts";
 import { checkCommand } from "./commands/check.ts";
 import { listCommand } from "./commands/list.ts";
 import { logCommand } from "./commands/log.ts";
@@ -153,7 +154,7 @@ export function reportError(e: unknown, io: Io): ExitCode {
   }
   if (e instanceof RunbookErrors) {
     for (const err of e.errors) io.err(`${err.format(io.cwd)}\n`);
-    io.err(`${e.errors.length} problem${e.errors.length === 1 ? "" : "s"} found\n`);
+    io.err(`${plural(e.errors.length, "problem")} found\n`);
     return EXIT.invalidInput;
   }
   if (e instanceof RunbookError) {

@@ -2,6 +2,7 @@ import type { PlannedAction, PlannedShell, PlannedWait } from "../model/plan.ts"
 import { shellQuote } from "../plan/shell-quote.ts";
 import type { ExecResult, Transport } from "../transport/transport.ts";
 import type { HostStatus } from "./events.ts";
+import { CANCELLED } from "./state.ts";
 
 export interface ActionContext {
   transport: Transport;
@@ -37,7 +38,7 @@ export async function executeAction(action: PlannedAction, ctx: ActionContext): 
       );
       await sleep(wait, ctx.signal);
     }
-    if (ctx.signal.aborted) return { ok: false, exitCode: null, error: "cancelled" };
+    if (ctx.signal.aborted) return { ok: false, exitCode: null, error: CANCELLED };
     outcome = await executeOnce(action, ctx);
     if (outcome.ok) return outcome;
   }
@@ -79,7 +80,7 @@ async function runForeground(action: PlannedShell, ctx: ActionContext): Promise<
     },
     onStderr: (t) => ctx.output("stderr", t),
   });
-  if (res.cancelled) return { ok: false, exitCode: null, error: "cancelled" };
+  if (res.cancelled) return { ok: false, exitCode: null, error: CANCELLED };
   if (res.timedOut)
     return { ok: false, exitCode: null, error: `timed out after ${action.timeoutMs / 1000}s` };
   if (res.code !== 0) return { ok: false, exitCode: res.code, error: exitText(res) };
@@ -173,7 +174,7 @@ async function waitFor(
   let offset = logOffset;
   let pending = "";
   while (Date.now() < deadline) {
-    if (ctx.signal.aborted) return { ok: false, exitCode: null, error: "cancelled" };
+    if (ctx.signal.aborted) return { ok: false, exitCode: null, error: CANCELLED };
     switch (wait.kind) {
       case "log": {
         const { text, size } = await readFrom(ctx, wait.target, offset);

@@ -8,6 +8,11 @@ export interface HostState {
   detail?: string;
 }
 
+/** The error of a machine whose command was stopped (q, Ctrl-C, a signal), not failed on its own. */
+export const CANCELLED = "cancelled";
+
+export const stoppedByOperator = (h: HostState): boolean => h.status === "failed" && h.error === CANCELLED;
+
 export interface StepState {
   id: string;
   title: string;

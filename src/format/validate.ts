@@ -1,5 +1,5 @@
 import { RunbookError, RunbookErrors } from "../model/errors.ts";
-import type { Action, Runbook, SourcePos, Step } from "../model/runbook.ts";
+import { type Action, keepsGoing, type Runbook, type SourcePos, type Step } from "../model/runbook.ts";
 import { parseCondition } from "./condition.ts";
 import { didYouMean, nearest } from "./suggest.ts";
 import { type TemplateExpr, templateExprs } from "./template.ts";
@@ -213,8 +213,7 @@ export function validateRunbook(rb: Runbook): void {
 
 /** A step that goes on after a failure must be a check: one failed change would leave the rest unsafe. */
 function checkKeepGoing(step: Step): void {
-  const keeps = step.actions.find((a) => a.kind !== "file" && a.keepGoing);
-  if (!keeps) return;
+  if (!step.actions.some(keepsGoing)) return;
   const change = step.actions.find((a) => a.risk !== "read");
   if (change) {
     throw new RunbookError(

@@ -93,6 +93,9 @@ export interface TsAction extends ActionBase {
 
 export type Action = ShellAction | FileAction | TsAction;
 
+/** A `keep-going` check (file blocks never are). */
+export const keepsGoing = (a: Action): boolean => a.kind !== "file" && a.keepGoing;
+
 export interface Rollback extends ActionBase {
   command: string;
   timeoutMs?: number;

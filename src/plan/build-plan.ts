@@ -15,7 +15,15 @@ import {
   type PlannedStep,
   type PlannedTarget,
 } from "../model/plan.ts";
-import { type Action, RISKS, type Risk, type Runbook, type SourcePos, type Step } from "../model/runbook.ts";
+import {
+  type Action,
+  keepsGoing,
+  RISKS,
+  type Risk,
+  type Runbook,
+  type SourcePos,
+  type Step,
+} from "../model/runbook.ts";
 import { HostScope, MissingValueError, type PlanInputs } from "./scope.ts";
 import { Targets } from "./targets.ts";
 
@@ -219,7 +227,7 @@ function planStep(
     targets: [...byHost.values()].sort((a, b) => order.indexOf(a.host) - order.indexOf(b.host)),
     source: step.pos,
   };
-  if (step.actions.some((a) => a.kind !== "file" && a.keepGoing)) planned.keepGoing = true;
+  if (step.actions.some(keepsGoing)) planned.keepGoing = true;
   if (confirmSource) {
     planned.confirm = scopeFor(confirmSource.host).render(confirmSource.text, "text", confirmSource.pos).text;
   }

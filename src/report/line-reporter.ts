@@ -1,4 +1,5 @@
 import type { EngineEvent } from "../engine/events.ts";
+import { plural } from "../util/plural.ts";
 import type { Style } from "./style.ts";
 
 /**
@@ -85,7 +86,7 @@ export function lineReporter(write: (text: string) => void, style: Style): (e: E
         return;
       case "run-finished": {
         const text = e.failedChecks
-          ? `run finished: ${e.status}: ${e.failedChecks.length} check${e.failedChecks.length === 1 ? "" : "s"} failed: ${e.failedChecks.join(", ")}`
+          ? `run finished: ${e.status}: ${plural(e.failedChecks.length, "check")} failed: ${e.failedChecks.join(", ")}`
           : `run finished: ${e.status}${e.failedStep ? ` at step ${e.failedStep}` : ""}`;
         write(`${e.status === "ok" ? style.ok(text) : style.danger(text)}\n`);
         return;

@@ -74,13 +74,8 @@ export class RunStore {
         const [stepId = "", host = ""] = key.split("\u0000");
         this.note(stepId, host, "── until the earlier runner stopped ──");
       }
-      this.changed.clear();
-      this.snapshot = {
-        ...this.snapshot,
-        run: this.run,
-        lastActive: this.lastActive,
-        output: new Map([...this.output].map(([k, v]) => [k, v.slice()])),
-      };
+      this.dirty = true;
+      this.publish();
     }
   }
 

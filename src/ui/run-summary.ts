@@ -1,4 +1,4 @@
-import type { RunState } from "../engine/state.ts";
+import { type RunState, stoppedByOperator } from "../engine/state.ts";
 import type { Plan } from "../model/plan.ts";
 import { statusGlyph } from "./theme.ts";
 import { displayStatus, stepEntries } from "./view-model.ts";
@@ -18,7 +18,7 @@ export function runSummary(plan: Plan, run: RunState): string {
       ([name, h]) => `${name}${h.exitCode !== null ? ` exit ${h.exitCode}` : ""}`,
     );
     // Commands the operator stopped (q) did not fail on their own.
-    const stopped = failedHosts.length > 0 && failedHosts.every(([, h]) => h.error === "cancelled");
+    const stopped = failedHosts.length > 0 && failedHosts.every(([, h]) => stoppedByOperator(h));
     const why =
       status === "skipped" && state?.skipReason
         ? ` (skipped: ${state.skipReason})`

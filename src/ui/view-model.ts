@@ -1,6 +1,7 @@
 import type { HostStatus } from "../engine/events.ts";
 import { type RunState, summarizeHosts } from "../engine/state.ts";
 import type { Plan, PlannedStep } from "../model/plan.ts";
+import { plural } from "../util/plural.ts";
 import type { Mode } from "./components/header.tsx";
 import type { Question } from "./decision-bridge.ts";
 import { type OutputLine, outputKey, type RunSnapshot } from "./run-store.ts";
@@ -173,8 +174,6 @@ export function buildView(
 // than none. Quitting prints the whole command below the summary.
 const HOW_TO_RESUME = "q quits, prints how to resume";
 
-const checksFailed = (n: number) => `${n} check${n === 1 ? "" : "s"} failed`;
-
 function wentPast(step: PlannedStep | undefined, status: HostStatus): boolean {
   return step?.keepGoing === true && status === "failed";
 }
@@ -208,7 +207,7 @@ function statusLine(v: Omit<View, "status">, { snapshot, question: q, ui, mode }
       case "failed":
         if (snapshot.failedChecks)
           return {
-            text: `run finished, ${checksFailed(snapshot.failedChecks.length)}: ${snapshot.failedChecks.map((id) => stepNumber(id)).join(", ")} · ${HOW_TO_RESUME}`,
+            text: `run finished, ${plural(snapshot.failedChecks.length, "check")} failed: ${snapshot.failedChecks.map((id) => stepNumber(id)).join(", ")} · ${HOW_TO_RESUME}`,
             tone: "danger",
           };
         return {

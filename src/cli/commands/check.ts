@@ -4,6 +4,7 @@ import { loadInventory } from "../../inventory/load-inventory.ts";
 import { displayPath, RunbookError, RunbookErrors } from "../../model/errors.ts";
 import { buildPlan } from "../../plan/build-plan.ts";
 import { makeStyle } from "../../report/style.ts";
+import { plural } from "../../util/plural.ts";
 import { EXIT, type ExitCode } from "../exit-codes.ts";
 import type { Io } from "../io.ts";
 import { runbookHome } from "../paths.ts";
@@ -53,5 +54,3 @@ export async function checkCommand(
   }
   return failed > 0 ? EXIT.invalidInput : EXIT.ok;
 }
-
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;

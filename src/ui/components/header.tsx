@@ -1,4 +1,5 @@
 import { Box, Text } from "ink";
+import { plural } from "../../util/plural.ts";
 import { type Theme, type Tone, toneColor } from "../theme.ts";
 
 export type Mode = "LIVE" | "DRY RUN" | "RESUMED";
@@ -67,8 +68,6 @@ export function Header(p: HeaderProps) {
     </Box>
   );
 }
-
-const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
 
 export function formatElapsed(ms: number): string {
   const s = Math.floor(Math.max(0, ms) / 1000);

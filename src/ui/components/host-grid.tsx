@@ -1,5 +1,5 @@
 import { Box, Text } from "ink";
-import type { HostState } from "../../engine/state.ts";
+import { type HostState, stoppedByOperator } from "../../engine/state.ts";
 import { statusColor, statusGlyph, type Theme } from "../theme.ts";
 
 export interface HostGridProps {
@@ -31,7 +31,7 @@ export function HostGrid({ hosts, states, selected, height, width, theme }: Host
         const exit = settled && s.exitCode !== null && s.exitCode !== undefined ? `exit ${s.exitCode}` : "";
         // "exit code 3" says again what the exit column says.
         // Stopped by the operator (q, Ctrl-C) is not a failure of the command: say so, in amber.
-        const stopped = s.status === "failed" && s.error === "cancelled";
+        const stopped = stoppedByOperator(s);
         const label = stopped ? "stopped" : s.status;
         const detail = stopped
           ? ""
