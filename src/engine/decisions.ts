@@ -1,5 +1,6 @@
 import type { PlannedStep } from "../model/plan.ts";
 import type { Decision } from "./events.ts";
+import type { ProcessCheck } from "./process-check.ts";
 
 /**
  * Everything the engine asks a person. The terminal UI, `--yes` and scripts each supply one; the engine
@@ -17,10 +18,12 @@ export interface DecisionSource {
   /** On abort: which completed steps to roll back, offered newest first. */
   rollbackOnAbort(completed: PlannedStep[]): Promise<PlannedStep[]>;
   /**
-   * Machines where this step was running when an earlier runner died: the operator checks them and
-   * says whether to run it again there, count it as done, or stop. Never re-run silently.
+   * A machine where the step's command may or may not have run (an earlier runner died, or the
+   * connection was lost while it ran), with what the runner found there: run it again there, count
+   * it as done, or stop. Asked per machine, and never answered silently. A command still running
+   * there (or a machine that cannot be checked) is never run again, whatever the answer.
    */
-  resolveUnknown(step: PlannedStep, hosts: string[]): Promise<"rerun" | "done" | "abort">;
+  resolveUnknown(step: PlannedStep, host: string, check: ProcessCheck): Promise<"rerun" | "done" | "abort">;
   /** A secret the plan needs; never journaled. */
   secret(name: string): Promise<string | undefined>;
 }
@@ -51,7 +54,8 @@ export function autoDecisions(opts: AutoDecisionOptions): DecisionSource {
     async afterFailure() {
       return opts.rollbackOnFailure ? { kind: "rollback" } : { kind: "abort" };
     },
-    async resolveUnknown() {
+    async resolveUnknown(_step, _host, check) {
+      if (check.kind === "running" || check.kind === "unreachable") return "abort";
       return opts.unknown ?? "abort";
     },
     async rollbackOnAbort(completed) {

@@ -23,7 +23,11 @@ export type Decision =
   /** Roll back a step (default: the one asked about) on some machines (default: all of them). */
   | { kind: "rollback"; stepId?: string; hosts?: string[] }
   /** Stop the run; `reason` says why when it was not the operator's own choice. */
-  | { kind: "abort"; reason?: string };
+  | { kind: "abort"; reason?: string }
+  /** Machines whose command's fate was unknown: it finished there (checked by whoever decided). */
+  | { kind: "done"; hosts: string[] }
+  /** Machines whose command's fate was unknown: run the step there again. */
+  | { kind: "rerun"; hosts: string[] };
 
 /**
  * The one event stream of a run. The terminal UI, the plain reporter, the JSON writer and the journal
@@ -42,6 +46,13 @@ export type EngineEvent =
   | { type: "step-started"; at: string; stepId: string; hosts: string[] }
   | { type: "decision"; at: string; stepId: string; decision: Decision; by: string }
   | { type: "host-status"; at: string; stepId: string; host: string; status: HostStatus; detail?: string }
+  /**
+   * A command of the step is being sent to the machine: from here on, a runner that dies cannot know
+   * whether it ran there, and the machine's state becomes unknown rather than pending.
+   */
+  | { type: "command-sent"; at: string; stepId: string; host: string }
+  /** It started there: its process group, and what tells it from a later process with that PID. */
+  | { type: "command-started"; at: string; stepId: string; host: string; pid: number; id: string }
   | { type: "output"; at: string; stepId: string; host: string; stream: "stdout" | "stderr"; text: string }
   | { type: "captured"; at: string; stepId: string; host: string; name: string; value: string }
   | {

@@ -1,11 +1,19 @@
 import type { PlannedAction, PlannedShell, PlannedWait } from "../model/plan.ts";
 import { shellQuote } from "../plan/shell-quote.ts";
-import type { ExecResult, Transport } from "../transport/transport.ts";
+import { processIdOf } from "../transport/script-on-stdin.ts";
+import type { ExecResult, RemoteProcess, Transport } from "../transport/transport.ts";
 import type { HostStatus } from "./events.ts";
+import { hereDocument, type LateValue, scriptOf } from "./script-of.ts";
 import { CANCELLED } from "./state.ts";
 
 export interface ActionContext {
   transport: Transport;
+  /** Values bound at run time: captured on this machine, or secrets. */
+  late: LateValue;
+  /** The action's command is about to be sent to the machine (it may run from here on). */
+  sending(): void;
+  /** It started on the machine (its process group, for a later check). */
+  started(process: RemoteProcess): void;
   stepId: string;
   /** Directory on the machine for this run's files (background logs). */
   remoteRunDir: string;
@@ -57,6 +65,7 @@ async function executeOnce(action: PlannedAction, ctx: ActionContext): Promise<A
       }
     case "ts":
       try {
+        ctx.sending();
         await ctx.runTs(action.code);
         return { ok: true, exitCode: 0 };
       } catch (e) {
@@ -69,9 +78,12 @@ async function executeOnce(action: PlannedAction, ctx: ActionContext): Promise<A
 
 async function runForeground(action: PlannedShell, ctx: ActionContext): Promise<ActionOutcome> {
   let stdout = "";
-  const res = await ctx.transport.exec(action.command, {
+  const script = scriptOf(action.run, ctx.late);
+  ctx.sending();
+  const res = await ctx.transport.exec(script, {
     timeoutMs: action.timeoutMs,
     signal: ctx.signal,
+    onStart: ctx.started,
     onStdout: (t) => {
       // Only what capture= or expect= needs is held, and only its last MiB: memory stays flat
       // however much a command prints (the journal has the full text).
@@ -101,12 +113,18 @@ async function runForeground(action: PlannedShell, ctx: ActionContext): Promise<
 async function runBackground(action: PlannedShell, ctx: ActionContext): Promise<ActionOutcome> {
   const log = action.log ?? `${ctx.remoteRunDir}/${ctx.stepId}.log`;
   const logOffset = action.wait?.kind === "log" ? await fileSize(ctx, action.wait.target) : 0;
+  // The script goes to the background bash as a here-document on fd 3, never on its command line.
+  const doc = hereDocument(`exec 3<&-; ${scriptOf(action.run, ctx.late)}`);
   const start = [
     `mkdir -p "$(dirname ${shellQuote(log)})"`,
-    `setsid nohup bash -c ${shellQuote(action.command)} > ${shellQuote(log)} 2>&1 < /dev/null &`,
-    "echo $!",
+    `setsid nohup bash --noprofile --norc /dev/fd/3 > ${shellQuote(log)} 2>&1 < /dev/null ${doc.open} &`,
+    doc.body.trimEnd(),
+    "__rb_p=$!",
+    processIdOf("$__rb_p", "__rb_pid_id"),
+    'echo "$__rb_p $__rb_pid_id"',
   ].join("\n");
   let pidText = "";
+  ctx.sending();
   const res = await ctx.transport.exec(start, {
     timeoutMs: 30_000,
     signal: ctx.signal,
@@ -115,14 +133,17 @@ async function runBackground(action: PlannedShell, ctx: ActionContext): Promise<
     },
     onStderr: (t) => ctx.output("stderr", t),
   });
-  const pid = Number(pidText.trim());
-  if (res.code !== 0 || !Number.isInteger(pid)) {
+  const [pidWord = "", id = ""] = pidText.trim().split(" ");
+  const pid = Number(pidWord);
+  if (res.code !== 0 || !Number.isInteger(pid) || pid <= 1) {
     return {
       ok: false,
       exitCode: res.code,
       error: `could not start the background command (exit ${res.code})`,
     };
   }
+  // What may keep running is the background process, not the launcher: that is the one to check.
+  ctx.started({ pid, id });
   ctx.output("stdout", `started in the background, pid ${pid}, output in ${log}\n`);
   if (!action.wait) return { ok: true, exitCode: 0, captured: undefined };
   const waited = await waitFor(action.wait, ctx, { pid, log }, logOffset);
@@ -200,7 +221,7 @@ async function waitFor(
         break;
       }
       case "command": {
-        const r = await ctx.transport.exec(wait.target, {
+        const r = await ctx.transport.exec(wait.run ? scriptOf(wait.run, ctx.late) : wait.target, {
           timeoutMs: Math.max(1000, deadline - Date.now()),
           signal: ctx.signal,
         });

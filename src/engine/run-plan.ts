@@ -1,8 +1,5 @@
-import { readFileSync } from "node:fs";
-import { hostname } from "node:os";
 import type { Plan, PlanHost, PlannedStep, PlannedTarget } from "../model/plan.ts";
 import { DEFERRED } from "../plan/scope.ts";
-import { shellQuote } from "../plan/shell-quote.ts";
 import { type Transport, TransportError } from "../transport/transport.ts";
 import type { DecisionSource } from "./decisions.ts";
 import type { Decision, EngineEvent, HostStatus, RunStatus } from "./events.ts";
@@ -10,6 +7,9 @@ import { executeAction, exitText } from "./execute-action.ts";
 import { GcPacer } from "./gc-pacer.ts";
 import { acquireLock, type LockInfo, releaseLock } from "./lock.ts";
 import { Masker } from "./masker.ts";
+import { checkProcess, describeCheck } from "./process-check.ts";
+import { thisRunner } from "./runner-alive.ts";
+import { MissingLateValue, scriptOf } from "./script-of.ts";
 import { initialRunState, type RunState, reduceRun } from "./state.ts";
 import { runTsAction } from "./ts-action.ts";
 
@@ -91,7 +91,8 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
       hosts: s.targets.map((t) => t.host),
     })),
   });
-  // A command that was running when the previous runner died may or may not have finished.
+  // A command that was sent when the previous runner died may or may not have run; one that was
+  // never sent did not.
   for (const s of steps) {
     for (const [host, h] of Object.entries(state.steps[s.id]?.hosts ?? {})) {
       if (h.status === "running" || h.status === "waiting" || h.status === "awaiting-decision") {
@@ -100,8 +101,10 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
           at: now(),
           stepId: s.id,
           host,
-          status: "unknown",
-          detail: "the runner stopped while this was running",
+          status: h.sent ? "unknown" : "pending",
+          detail: h.sent
+            ? "the runner stopped while this was running"
+            : "the runner stopped before anything was sent here",
         });
       }
     }
@@ -114,7 +117,7 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
     await Promise.all(
       locked.map(async (name) => {
         try {
-          await releaseLock(await connect(name), name, opts.runId);
+          await releaseLock(await connect(name), opts.runId);
         } catch {
           // An unreachable machine keeps its lock; it shows as stale to the next run on it.
         }
@@ -137,31 +140,30 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
   // changes things: it takes no lock.
   const readOnly = steps.every((s) => s.risk === "read");
   if (opts.lock && !readOnly) {
-    const info: LockInfo = {
-      runId: opts.runId,
-      who: opts.lock.who,
-      runner: hostname(),
-      pid: process.pid,
-      since: now(),
-    };
-    const results = await Promise.all(
-      plan.hosts.map(async (h) => {
-        try {
-          const r = await acquireLock(await connect(h.name), h.name, info, {
-            breakStale: opts.lock?.breakStale ?? false,
-            isAlive: runnerAlive,
-          });
-          if (r.ok) locked.push(h.name);
-          return r.ok ? undefined : { host: h.name, reason: r.reason };
-        } catch (e) {
-          if (e instanceof TransportError && e.code !== "connect-failed") refused = true;
-          return { host: h.name, reason: `cannot lock ${h.name}: ${masker.mask((e as Error).message)}` };
+    const info: LockInfo = { runId: opts.runId, who: opts.lock.who, ...thisRunner(), since: now() };
+    // Connections first, all at once; then the locks one by one in an order every runner shares, so
+    // of two runs racing for the same machines one always gets them all (the other is refused at the
+    // first machine they share, holding nothing of the rest).
+    await Promise.all(plan.hosts.map((h) => connect(h.name).catch(() => undefined)));
+    let problem: { host: string; reason: string } | undefined;
+    for (const h of [...plan.hosts].sort((a, b) => lockOrder(a).localeCompare(lockOrder(b)))) {
+      try {
+        const r = await acquireLock(await connect(h.name), h.name, info, {
+          breakStale: opts.lock.breakStale,
+        });
+        if (!r.ok) {
+          problem = { host: h.name, reason: r.reason };
+          break;
         }
-      }),
-    );
-    const problems = results.filter((r) => r !== undefined);
-    if (problems.length > 0) {
-      for (const p of problems) emit({ type: "refused", at: now(), host: p.host, reason: p.reason });
+        locked.push(h.name);
+      } catch (e) {
+        if (e instanceof TransportError && e.code !== "connect-failed") refused = true;
+        problem = { host: h.name, reason: `cannot lock ${h.name}: ${masker.mask((e as Error).message)}` };
+        break;
+      }
+    }
+    if (problem) {
+      emit({ type: "refused", at: now(), host: problem.host, reason: problem.reason });
       await releaseAll();
       emit({ type: "run-finished", at: now(), status: "aborted" });
       await closeAll();
@@ -175,23 +177,26 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
     return decision;
   };
 
-  const runHost = async (step: PlannedStep, target: PlannedTarget): Promise<boolean> => {
+  /** Values bound at run time on a machine: its captured values, then the secrets. */
+  const lateOn = (host: string) => (name: string) => state.captured[host]?.[name] ?? secrets.get(name);
+
+  const runHost = async (step: PlannedStep, target: PlannedTarget): Promise<Outcome> => {
     const started = Date.now();
     const host = target.host;
     emit({ type: "host-status", at: now(), stepId: step.id, host, status: "running" });
     const streams = outputOf(step.id, host);
-    const finished = (ok: boolean, exitCode: number | null, error?: string): boolean => {
+    const finished = (outcome: Outcome, exitCode: number | null, error?: string): Outcome => {
       emit({
         type: "host-finished",
         at: now(),
         stepId: step.id,
         host,
-        status: ok ? "ok" : "failed",
+        status: outcome,
         exitCode,
         durationMs: Date.now() - started,
         ...(error === undefined ? {} : { error: masker.mask(error) }),
       });
-      return ok;
+      return outcome;
     };
     const captured = (name: string, value: string) =>
       emit({ type: "captured", at: now(), stepId: step.id, host, name, value: masker.mask(value) });
@@ -200,29 +205,23 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
       transport = await connect(host);
     } catch (e) {
       if (e instanceof TransportError && e.code !== "connect-failed") refused = true;
-      return finished(false, null, (e as Error).message);
+      return finished("failed", null, (e as Error).message);
     }
     const vars = plan.hosts.find((h) => h.name === host)?.vars ?? {};
+    const late = lateOn(host);
     for (const action of target.actions) {
-      const fill = (text: string) => fillDeferred(text, state.captured[host] ?? {}, secrets);
       const filled =
-        action.kind === "shell"
-          ? {
-              ...action,
-              command: fill(action.command),
-              wait: action.wait && { ...action.wait, target: fill(action.wait.target) },
-            }
-          : action.kind === "file"
-            ? {
-                ...action,
-                content: fillText(action.content, state.captured[host] ?? {}, secrets),
-                path: fillText(action.path, state.captured[host] ?? {}, secrets),
-              }
-            : action;
+        action.kind === "file"
+          ? { ...action, content: fillText(action.content, late), path: fillText(action.path, late) }
+          : action;
       let outcome: Awaited<ReturnType<typeof executeAction>>;
       try {
         outcome = await executeAction(filled, {
           transport,
+          late,
+          sending: () => emit({ type: "command-sent", at: now(), stepId: step.id, host }),
+          started: (p) =>
+            emit({ type: "command-started", at: now(), stepId: step.id, host, pid: p.pid, id: p.id }),
           stepId: step.id,
           remoteRunDir: `~/.runbook/runs/${opts.runId}`,
           signal,
@@ -240,16 +239,20 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
             }),
         });
       } catch (e) {
-        // The machine went away or refused us mid-step (connection lost, host key, authentication).
+        streams.flush();
+        // The connection went away while the command ran: whether it ran is not known.
+        if (e instanceof TransportError && e.code === "lost") return finished("unknown", null, e.message);
+        // The machine refused us mid-step (host key, authentication).
         if (e instanceof TransportError && e.code !== "connect-failed" && e.code !== "closed") refused = true;
-        outcome = { ok: false, exitCode: null, error: (e as Error).message };
+        const error = e instanceof MissingLateValue || e instanceof Error ? e.message : String(e);
+        outcome = { ok: false, exitCode: null, error };
       }
       streams.flush();
       if (outcome.captured !== undefined && action.kind === "shell" && action.capture)
         captured(action.capture, outcome.captured);
-      if (!outcome.ok) return finished(false, outcome.exitCode, outcome.error);
+      if (!outcome.ok) return finished("failed", outcome.exitCode, outcome.error);
     }
-    return finished(true, 0);
+    return finished("ok", 0);
   };
 
   const rollbackStep = async (step: PlannedStep, hosts: string[]) => {
@@ -261,14 +264,11 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
           try {
             const transport = await connect(t.host);
             for (const r of t.rollback) {
-              const res = await transport.exec(
-                fillDeferred(r.command, state.captured[t.host] ?? {}, secrets),
-                {
-                  timeoutMs: r.timeoutMs,
-                  onStdout: (x) => streams.write("stdout", x),
-                  onStderr: (x) => streams.write("stderr", x),
-                },
-              );
+              const res = await transport.exec(scriptOf(r.run, lateOn(t.host)), {
+                timeoutMs: r.timeoutMs,
+                onStdout: (x) => streams.write("stdout", x),
+                onStderr: (x) => streams.write("stderr", x),
+              });
               streams.flush();
               if (res.code !== 0)
                 throw new Error(
@@ -364,6 +364,38 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
     return { status, refused, state, failedStep, failedChecks: [...failedChecks] };
   };
 
+  /**
+   * Machines where the step may or may not have run: each is looked at (is its command still
+   * running?) and decided about on its own. A command still running, or a machine that cannot be
+   * looked at, is never run again: the run stops there, resumable.
+   */
+  const resolveUnknown = async (step: PlannedStep, hosts: string[]): Promise<"go" | "abort"> => {
+    for (const host of hosts) {
+      const h = state.steps[step.id]?.hosts[host] ?? { status: "unknown" as const, exitCode: null };
+      const check = await checkProcess(() => connect(host), h);
+      emit({
+        type: "host-status",
+        at: now(),
+        stepId: step.id,
+        host,
+        status: "unknown",
+        detail: describeCheck(check),
+      });
+      const answer = await decisions.resolveUnknown(step, host, check);
+      const blocked = check.kind === "running" || check.kind === "unreachable";
+      if (answer === "abort" || (answer === "rerun" && blocked)) {
+        const reason =
+          answer === "rerun"
+            ? `${host}: not run again, because its command is ${describeCheck(check)}`
+            : `${host}: the state of its command is unknown (${describeCheck(check)}) and nobody decided to run it again or count it as done`;
+        await decide(step, Promise.resolve({ kind: "abort", reason }));
+        return "abort";
+      }
+      await decide(step, Promise.resolve({ kind: answer, hosts: [host] }));
+    }
+    return "go";
+  };
+
   let reachedFrom = opts.from === undefined;
   for (const step of steps) {
     if (signal.aborted) return finish("aborted", step.id);
@@ -389,38 +421,8 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
     const unknown = step.targets
       .filter((t) => state.steps[step.id]?.hosts[t.host]?.status === "unknown")
       .map((t) => t.host);
-    if (unknown.length > 0) {
-      const answer = await decisions.resolveUnknown(step, unknown);
-      if (answer === "abort") {
-        await decide(
-          step,
-          Promise.resolve({ kind: "abort", reason: "machines in an unknown state were not resolved" }),
-        );
-        return finish("aborted", step.id);
-      }
-      for (const host of unknown) {
-        if (answer === "done") {
-          emit({
-            type: "host-finished",
-            at: now(),
-            stepId: step.id,
-            host,
-            status: "ok",
-            exitCode: null,
-            durationMs: 0,
-            error: `marked done by ${decisions.who}`,
-          });
-        } else {
-          emit({
-            type: "host-status",
-            at: now(),
-            stepId: step.id,
-            host,
-            status: "pending",
-            detail: `re-run confirmed by ${decisions.who}`,
-          });
-        }
-      }
+    if (unknown.length > 0 && (await resolveUnknown(step, unknown)) === "abort") {
+      return finish("aborted", step.id);
     }
     const go = await askToRun(step);
     if (go === "abort") return finish("aborted", step.id);
@@ -433,8 +435,17 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
     let pending = step.targets.filter((t) => state.steps[step.id]?.hosts[t.host]?.status !== "ok");
     for (;;) {
       const results = await mapLimit(pending, opts.parallel ?? 16, (t) => runHost(step, t));
-      const failed = pending.filter((_, i) => !results[i]);
       if (signal.aborted) return finish("aborted", step.id);
+      // A machine whose command's fate is unknown is decided about before anything else happens there.
+      const lost = pending.filter((_, i) => results[i] === "unknown").map((t) => t.host);
+      if (lost.length > 0 && (await resolveUnknown(step, lost)) === "abort")
+        return finish("aborted", step.id);
+      const again = pending.filter((t) => state.steps[step.id]?.hosts[t.host]?.status === "pending");
+      const failed = pending.filter((_, i) => results[i] === "failed");
+      if (failed.length === 0 && again.length > 0) {
+        pending = again;
+        continue;
+      }
       if (failed.length === 0) {
         emit({ type: "step-finished", at: now(), stepId: step.id, status: "ok" });
         completed.push(step);
@@ -465,7 +476,7 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
         }
       }
       if (d.kind === "retry") {
-        pending = failed;
+        pending = [...failed, ...again];
         continue;
       }
       if (d.kind === "skip") {
@@ -480,17 +491,17 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
   return finish("ok");
 }
 
-/** Replaces ⟨name⟩ markers with captured values or secrets, quoted as one shell word unless raw. */
-function fillDeferred(text: string, captured: Record<string, string>, secrets: Map<string, string>): string {
-  return text.replace(DEFERRED, (whole, name: string, raw?: string) => {
-    const v = captured[name] ?? secrets.get(name);
-    if (v === undefined) return whole;
-    return raw ? v : shellQuote(v);
-  });
+/** Fills ⟨name⟩ markers in data (a file's content or path) with captured values or secrets. */
+function fillText(text: string, late: (name: string) => string | undefined): string {
+  return text.replace(DEFERRED, (whole, name: string) => late(name) ?? whole);
 }
 
-function fillText(text: string, captured: Record<string, string>, secrets: Map<string, string>): string {
-  return text.replace(DEFERRED, (whole, name: string) => captured[name] ?? secrets.get(name) ?? whole);
+/** How one step ended on one machine. */
+type Outcome = "ok" | "failed" | "unknown";
+
+/** Locks are taken in one order shared by every runner: by login, then address and port. */
+function lockOrder(h: PlanHost): string {
+  return `${h.transport}:${h.user ?? ""}@${h.address}:${String(h.port).padStart(5, "0")}:${h.name}`;
 }
 
 /** Groups output into whole lines so a secret split across two chunks is still masked. */
@@ -533,21 +544,4 @@ async function mapLimit<T, R>(items: T[], limit: number, f: (t: T) => Promise<R>
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return out;
-}
-
-/** A lock's runner is alive if it is another machine (we cannot tell) or a live PID here. */
-function runnerAlive(runner: string, pid: number): boolean {
-  if (runner !== hostname()) return true;
-  try {
-    process.kill(pid, 0);
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-  // A zombie answers kill(0) until it is reaped, which can take a while: it is not a live runner.
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
-  } catch {
-    return true;
-  }
 }

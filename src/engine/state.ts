@@ -6,6 +6,10 @@ export interface HostState {
   durationMs?: number;
   error?: string;
   detail?: string;
+  /** A command of the step's current attempt was sent to the machine. */
+  sent?: boolean;
+  /** The last command of the current attempt that started there. */
+  process?: { pid: number; id: string };
 }
 
 /** The error of a machine whose command was stopped (q, Ctrl-C, a signal), not failed on its own. */
@@ -69,6 +73,19 @@ export function reduceRun(state: RunState, event: EngineEvent): RunState {
         status: "running",
       }));
     case "decision":
+      if (event.decision.kind === "done" || event.decision.kind === "rerun") {
+        const d = event.decision;
+        return updateStep(state, event.stepId, (s) => ({
+          ...s,
+          hosts: mapHosts(s.hosts, (h, name) =>
+            d.hosts.includes(name)
+              ? d.kind === "done"
+                ? { ...h, status: "ok", detail: `counted as done by ${event.by}` }
+                : { status: "pending", exitCode: null, detail: `run again, decided by ${event.by}` }
+              : h,
+          ),
+        }));
+      }
       if (event.decision.kind === "skip") {
         const reason = event.decision.reason;
         return updateStep(state, event.stepId, (s) => ({
@@ -80,17 +97,32 @@ export function reduceRun(state: RunState, event: EngineEvent): RunState {
       }
       return state;
     case "host-status":
+      return updateHost(state, event.stepId, event.host, (h) => {
+        // A new attempt starts with nothing sent yet.
+        const fresh = event.status === "running" && h.status !== "running" && h.status !== "waiting";
+        return {
+          ...h,
+          status: event.status,
+          detail: event.detail,
+          ...(fresh ? { sent: undefined, process: undefined } : {}),
+        };
+      });
+    case "command-sent":
+      return updateHost(state, event.stepId, event.host, (h) => ({ ...h, sent: true }));
+    case "command-started":
       return updateHost(state, event.stepId, event.host, (h) => ({
         ...h,
-        status: event.status,
-        detail: event.detail,
+        sent: true,
+        process: { pid: event.pid, id: event.id },
       }));
     case "host-finished":
-      return updateHost(state, event.stepId, event.host, () => ({
+      return updateHost(state, event.stepId, event.host, (h) => ({
         status: event.status,
         exitCode: event.exitCode,
         durationMs: event.durationMs,
         error: event.error,
+        ...(h.sent ? { sent: true } : {}),
+        ...(h.process ? { process: h.process } : {}),
       }));
     case "captured":
       return {
@@ -140,7 +172,7 @@ function updateHost(state: RunState, stepId: string, host: string, f: (h: HostSt
 
 function mapHosts(
   hosts: Record<string, HostState>,
-  f: (h: HostState) => HostState,
+  f: (h: HostState, name: string) => HostState,
 ): Record<string, HostState> {
-  return Object.fromEntries(Object.entries(hosts).map(([k, v]) => [k, f(v)]));
+  return Object.fromEntries(Object.entries(hosts).map(([k, v]) => [k, f(v, k)]));
 }

@@ -1,6 +1,7 @@
 import { RunbookError, RunbookErrors } from "../model/errors.ts";
 import { type Action, keepsGoing, type Runbook, type SourcePos, type Step } from "../model/runbook.ts";
 import { parseCondition } from "./condition.ts";
+import { misplacedValues } from "./shell-placements.ts";
 import { didYouMean, nearest } from "./suggest.ts";
 import { type TemplateExpr, templateExprs } from "./template.ts";
 
@@ -18,6 +19,7 @@ export function validateRunbook(rb: Runbook): void {
       f();
     } catch (e) {
       if (e instanceof RunbookError) errors.push(e);
+      else if (e instanceof RunbookErrors) errors.push(...e.errors);
       else throw e;
     }
   };
@@ -137,6 +139,14 @@ export function validateRunbook(rb: Runbook): void {
     }
   }
 
+  /** A value in shell text must stand where an expansion can carry it (see shell-placements). */
+  function checkPlacements(text: string, pos: SourcePos): void {
+    const raw = (e: TemplateExpr) =>
+      e.filters.some((f) => f.name === "raw") || (vars.get(e.path[0] ?? "")?.raw ?? false);
+    const found = misplacedValues(text, pos, raw);
+    if (found.length > 0) throw new RunbookErrors(found);
+  }
+
   function checkTargets(on: string[], pos: SourcePos): void {
     for (const sel of on) {
       if (sel.startsWith("@")) {
@@ -196,6 +206,7 @@ export function validateRunbook(rb: Runbook): void {
           attempt(() => checkTemplate(action.when as string, action.pos, local, "at"));
         for (const [text, pos, mode] of actionTexts(action))
           attempt(() => checkTemplate(text, pos, local, mode));
+        for (const [text, pos] of shellTexts(action)) attempt(() => checkPlacements(text, pos));
         if (action.kind === "shell" && action.capture) local.add(action.capture);
       }
       for (const rb2 of step.rollbacks) {
@@ -203,6 +214,7 @@ export function validateRunbook(rb: Runbook): void {
         attempt(() => checkWhen(rb2.when, rb2.pos));
         if (rb2.when?.includes("{{")) attempt(() => checkTemplate(rb2.when as string, rb2.pos, local, "at"));
         attempt(() => checkTemplate(rb2.command, bodyPos(rb2.pos), local));
+        attempt(() => checkPlacements(rb2.command, bodyPos(rb2.pos)));
       }
       for (const c of local) captured.add(c);
       attempt(() => checkKeepGoing(step));
@@ -248,6 +260,14 @@ function actionTexts(action: Action): [string, SourcePos, "within" | "at"][] {
     case "ts":
       break;
   }
+  return out;
+}
+
+/** The shell texts of an action, each with where it starts: the command and its wait-cmd. */
+function shellTexts(action: Action): [string, SourcePos][] {
+  if (action.kind !== "shell") return [];
+  const out: [string, SourcePos][] = [[action.command, bodyPos(action.pos)]];
+  if (action.wait?.kind === "command") out.push([action.wait.target, action.pos]);
   return out;
 }
 

@@ -3,9 +3,26 @@ import type { Note, Risk, SourcePos } from "./runbook.ts";
 
 export const PLAN_FORMAT = "runbook-plan/1";
 
+/**
+ * Shell text as it runs on a machine. Values never stand in the script as text: each `{{ }}` is a
+ * parameter expansion of a preamble variable, which the runner assigns (quoting the value itself)
+ * right before the script, so the shell never parses a value as code. The whole script reaches the
+ * machine on the command's standard input, never on a command line another user could read with ps.
+ */
+export interface ShellRun {
+  script: string;
+  /** Preamble variables and their values. */
+  values: Record<string, string>;
+  /** Preamble variables bound at run time: variable -> captured value or secret of that name. */
+  late: Record<string, string>;
+}
+
 export interface PlannedWait {
   kind: "log" | "port" | "command";
+  /** log: the file; port: `port` or `host:port`; command: the command as the operator reads it. */
   target: string;
+  /** command: what runs. */
+  run?: ShellRun;
   pattern?: string;
   timeoutMs: number;
 }
@@ -19,7 +36,10 @@ interface PlannedBase {
 
 export interface PlannedShell extends PlannedBase {
   kind: "shell";
+  /** The command as the operator reads it: values filled in, quoted for where they stand. */
   command: string;
+  /** What runs. */
+  run: ShellRun;
   background: boolean;
   log?: string;
   wait?: PlannedWait;
@@ -50,6 +70,7 @@ export type PlannedAction = PlannedShell | PlannedFile | PlannedTs;
 export interface PlannedRollback {
   source: SourcePos;
   command: string;
+  run: ShellRun;
   timeoutMs: number;
   deferred: string[];
 }

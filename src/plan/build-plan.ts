@@ -24,7 +24,8 @@ import {
   type SourcePos,
   type Step,
 } from "../model/runbook.ts";
-import { HostScope, MissingValueError, type PlanInputs } from "./scope.ts";
+import { HostScope, MissingValueError, type PlanInputs, type RenderMode } from "./scope.ts";
+import { compileShell } from "./shell-script.ts";
 import { Targets } from "./targets.ts";
 
 export const DEFAULT_COMMAND_TIMEOUT_MS = 10 * 60_000;
@@ -176,9 +177,12 @@ function planStep(
   };
   const applies = (when: string | undefined, scope: HostScope, pos: Action["pos"]) => {
     if (when === undefined) return true;
-    // A value may come from a variable (`broker_name == '{{ broker }}'`): filled in per machine first.
-    const text = when.includes("{{") ? scope.render(when, "text", pos).text : when;
-    return evaluateCondition(parseCondition(text, pos), (name) => scope.valueOf(name) ?? "");
+    // The condition is read as the author wrote it; a value from a variable (`broker_name ==
+    // '{{ broker }}'`) is then filled in per machine and compared as a value, never read as syntax.
+    const cond = parseCondition(when, pos).map((all) =>
+      all.map((c) => (c.value.includes("{{") ? { ...c, value: scope.render(c.value, "text", pos).text } : c)),
+    );
+    return evaluateCondition(cond, (name) => scope.valueOf(name) ?? "");
   };
   let risk: Risk = "read";
   let confirmSource: { text: string; host: string; pos: Action["pos"] } | undefined;
@@ -202,10 +206,11 @@ function planStep(
     for (const host of targets.resolve(rb.on, rb.pos)) {
       const scope = scopeFor(host.name);
       if (!applies(rb.when, scope, rb.pos)) continue;
-      const r = scope.render(rb.command, "shell", { ...rb.pos, line: rb.pos.line + 1, col: 1 });
+      const r = compileShell(rb.command, { ...rb.pos, line: rb.pos.line + 1, col: 1 }, scope);
       const planned: PlannedRollback = {
         source: rb.pos,
-        command: r.text,
+        command: r.display,
+        run: r.run,
         timeoutMs: rb.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
         deferred: r.deferred,
       };
@@ -240,13 +245,18 @@ function planStep(
 
 function planAction(action: Action, scope: HostScope): PlannedAction {
   const body = { ...action.pos, line: action.pos.line + 1, col: 1 };
-  const attr = (text: string | undefined, mode: "shell" | "text" = "text") =>
+  const attr = (text: string | undefined, mode: RenderMode = "text") =>
     text === undefined ? undefined : scope.render(text, mode, action.pos);
   switch (action.kind) {
     case "shell": {
-      const cmd = scope.render(action.command, "shell", body);
+      const cmd = compileShell(action.command, body, scope);
       const wait = action.wait;
-      const waitTarget = wait ? attr(wait.target, wait.kind === "command" ? "shell" : "text") : undefined;
+      const waitCmd = wait?.kind === "command" ? compileShell(wait.target, action.pos, scope) : undefined;
+      const waitTarget = wait
+        ? waitCmd
+          ? { text: waitCmd.display, deferred: waitCmd.deferred }
+          : attr(wait.target)
+        : undefined;
       const deferred = [...cmd.deferred, ...(waitTarget?.deferred ?? [])];
       // The target is used in a /dev/tcp/HOST/PORT redirection: only a port (or host:port) may get there.
       if (wait?.kind === "port" && waitTarget && !/^([A-Za-z0-9._-]+:)?\d{1,5}$/.test(waitTarget.text)) {
@@ -257,8 +267,8 @@ function planAction(action: Action, scope: HostScope): PlannedAction {
           "give the variable a port number such as 9876, or write host:9876",
         );
       }
-      const expect = attr(action.expect)?.text;
-      const waitPattern = attr(wait?.pattern)?.text;
+      const expect = attr(action.expect, "regex")?.text;
+      const waitPattern = attr(wait?.pattern, "regex")?.text;
       checkPattern(expect, "expect", action.pos);
       checkPattern(waitPattern, "wait-for", action.pos);
       return {
@@ -266,7 +276,8 @@ function planAction(action: Action, scope: HostScope): PlannedAction {
         source: action.pos,
         risk: action.risk,
         deferred: [...new Set(deferred)],
-        command: cmd.text,
+        command: cmd.display,
+        run: cmd.run,
         background: action.background,
         log: attr(action.log)?.text,
         wait:
@@ -274,6 +285,7 @@ function planAction(action: Action, scope: HostScope): PlannedAction {
             ? {
                 kind: wait.kind,
                 target: waitTarget.text,
+                ...(waitCmd ? { run: waitCmd.run } : {}),
                 pattern: waitPattern,
                 timeoutMs: action.timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS,
               }

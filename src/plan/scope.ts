@@ -3,7 +3,6 @@ import { parseTemplate } from "../format/template.ts";
 import { RunbookError } from "../model/errors.ts";
 import type { Host, Inventory } from "../model/inventory.ts";
 import type { Runbook, SourcePos, VarDecl } from "../model/runbook.ts";
-import { shellQuote } from "./shell-quote.ts";
 import type { Targets } from "./targets.ts";
 
 /** Marks a late-bound variable in planned text; the engine replaces it when the step starts. */
@@ -18,6 +17,18 @@ type Value =
 export interface Rendered {
   text: string;
   deferred: string[];
+}
+
+export type RenderMode = "text" | "regex";
+
+/** One `{{ }}` on one machine: its value (raw: spliced as it is), or a name bound at run time. */
+export type ExprValue =
+  | { kind: "value"; text: string; raw: boolean }
+  | { kind: "late"; name: string; raw: boolean };
+
+/** `text` as a regular expression that matches exactly `text`. */
+export function escapeRegex(text: string): string {
+  return text.replace(/[\\^$.*+?()[\]{}|/]/g, "\\$&");
 }
 
 export interface PlanInputs {
@@ -59,12 +70,16 @@ export class HostScope {
     this.decls = new Map(inputs.runbook.vars.map((v) => [v.name, v]));
   }
 
-  /** Renders `text`; in `shell` mode every value is quoted as one word unless raw. */
-  render(text: string, mode: "shell" | "text", pos: SourcePos): Rendered {
+  /**
+   * Renders `text` as text: prose, file blocks, attributes. In `regex` mode (expect=, wait-for=) a value
+   * is escaped so that it matches itself, unless raw: a value is compared as a value, never read as
+   * part of the pattern.
+   */
+  render(text: string, mode: RenderMode, pos: SourcePos): Rendered {
     return this.renderWith(text, mode, pos, []);
   }
 
-  private renderWith(text: string, mode: "shell" | "text", pos: SourcePos, stack: string[]): Rendered {
+  private renderWith(text: string, mode: RenderMode, pos: SourcePos, stack: string[]): Rendered {
     const deferred: string[] = [];
     let out = "";
     for (const part of parseTemplate(text, pos)) {
@@ -72,7 +87,11 @@ export class HostScope {
         out += part.text;
         continue;
       }
-      out += this.renderExpr(part.expr, mode, deferred, stack);
+      const v = this.exprValue(part.expr, stack);
+      if (v.kind === "late") {
+        if (!deferred.includes(v.name)) deferred.push(v.name);
+        out += deferredToken(v.name, true);
+      } else out += mode === "regex" && !v.raw ? escapeRegex(v.text) : v.text;
     }
     return { text: out, deferred };
   }
@@ -84,18 +103,12 @@ export class HostScope {
     return this.resolve(name, [], { file: this.inputs.runbook.file, line: 1, col: 1 });
   }
 
-  private renderExpr(
-    expr: TemplateExpr,
-    mode: "shell" | "text",
-    deferred: string[],
-    stack: string[],
-  ): string {
+  /** What one `{{ }}` stands for on this machine: a value, or a name known only at run time. */
+  exprValue(expr: TemplateExpr, stack: string[] = []): ExprValue {
     const [head = ""] = expr.path;
-    const late = this.isLate(head);
-    if (late) {
+    if (this.isLate(head)) {
       const raw = expr.filters.some((f) => f.name === "raw") || (this.decls.get(head)?.raw ?? false);
-      if (!deferred.includes(head)) deferred.push(head);
-      return deferredToken(head, mode === "text" || raw);
+      return { kind: "late", name: head, raw };
     }
     let value = this.lookup(expr, stack);
     for (const f of expr.filters) value = this.applyFilter(f.name, f.args, value, expr, stack);
@@ -107,8 +120,7 @@ export class HostScope {
         "turn it into text with | join:',' (after | addr:PORT for machines)",
       );
     }
-    const raw = value.raw || expr.filters.some((f) => f.name === "raw");
-    return mode === "shell" && !raw ? shellQuote(value.text) : value.text;
+    return { kind: "value", text: value.text, raw: value.raw || expr.filters.some((f) => f.name === "raw") };
   }
 
   private isLate(name: string): boolean {
@@ -228,9 +240,13 @@ export class HostScope {
         "secrets may appear only in commands and files",
       );
     }
-    const { value, from } = this.rawValue(decl);
+    const { value, from, written } = this.rawValue(decl);
     if (value === undefined) throw new MissingValueError(name, this.host.name, pos);
-    const rendered = this.renderWith(String(value), "text", decl.pos, [...stack, name]);
+    // Only what the runbook's author wrote (defaults, role values) may refer to other variables; a value
+    // given with --var or in the inventory is data, taken as it is.
+    const rendered = written
+      ? this.renderWith(String(value), "text", decl.pos, [...stack, name])
+      : { text: String(value), deferred: [] };
     const late = rendered.deferred[0];
     if (late !== undefined) {
       // The plan would hold ⟨late⟩ inside a value quoted as a whole, with no record that it is deferred.
@@ -262,13 +278,23 @@ export class HostScope {
     return text;
   }
 
-  private rawValue(decl: VarDecl): { value: string | number | boolean | undefined; from: string } {
+  private rawValue(decl: VarDecl): {
+    value: string | number | boolean | undefined;
+    from: string;
+    /** Written by the runbook's author (a default or a role's value), so it may use {{ }}. */
+    written: boolean;
+  } {
     const { overrides, inventory, runbook } = this.inputs;
     const name = decl.name;
-    if (name in overrides) return { value: overrides[name], from: "--var" };
+    if (name in overrides) return { value: overrides[name], from: "--var", written: false };
     if (name in this.host.vars)
-      return { value: this.host.vars[name], from: `machine ${this.host.name} in the inventory` };
-    if (name in inventory.vars) return { value: inventory.vars[name], from: "inventory vars" };
+      return {
+        value: this.host.vars[name],
+        from: `machine ${this.host.name} in the inventory`,
+        written: false,
+      };
+    if (name in inventory.vars)
+      return { value: inventory.vars[name], from: "inventory vars", written: false };
     const roleValues = runbook.roles.filter((r) => this.host.roles.includes(r.name) && name in r.vars);
     const first = roleValues[0];
     if (first) {
@@ -281,9 +307,9 @@ export class HostScope {
           "give each role its own machine in the inventory",
         );
       }
-      return { value: first.vars[name], from: `role ${first.name}` };
+      return { value: first.vars[name], from: `role ${first.name}`, written: true };
     }
-    return { value: decl.default, from: "default" };
+    return { value: decl.default, from: "default", written: true };
   }
 }
 

@@ -15,10 +15,11 @@
  * would turn them into failures. An author who wants strict mode writes `set -euo pipefail` in the step.
  */
 import { randomBytes } from "node:crypto";
-import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, isAbsolute, join } from "node:path";
 import { $ } from "zx";
+import { READ_AND_RUN } from "./script-on-stdin.ts";
 import type { ExecOptions, ExecResult, Transport } from "./transport.ts";
 import { TransportError } from "./transport.ts";
 
@@ -42,7 +43,7 @@ export class LocalTransport implements Transport {
     this.home = opts.home ?? homedir();
   }
 
-  async exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
+  async exec(script: string, opts: ExecOptions = {}): Promise<ExecResult> {
     if (this.closed)
       throw new TransportError("closed", `the local transport of ${this.host} was closed`, this.host);
     if (opts.signal?.aborted) return { code: null, timedOut: false, cancelled: true };
@@ -54,11 +55,11 @@ export class LocalTransport implements Transport {
       store: { stdout: new VoidChunks(), stderr: new VoidChunks(), stdall: new VoidChunks() } as never,
       detached: true,
       cwd: this.home,
-      env: { ...process.env, ...(this.opts.home ? { HOME: this.home } : {}), ...opts.env },
-      ...(opts.stdin !== undefined
-        ? { input: opts.stdin, stdio: ["pipe", "pipe", "pipe"] as const }
-        : { stdio: ["ignore", "pipe", "pipe"] as const }),
-    })`bash --noprofile --norc -c ${command}`;
+      env: { ...process.env, ...(this.opts.home ? { HOME: this.home } : {}) },
+      input: script.endsWith("\n") ? script : `${script}\n`,
+      stdio: ["pipe", "pipe", "pipe"] as const,
+    })`bash --noprofile --norc -c ${READ_AND_RUN}`;
+    if (p.pid !== undefined) opts.onStart?.({ pid: p.pid, id: processId(p.pid) });
 
     let timedOut = false;
     let cancelled = false;
@@ -150,6 +151,18 @@ export class LocalTransport implements Transport {
   async close(): Promise<void> {
     this.closed = true;
     for (const cancel of [...this.running]) cancel();
+  }
+}
+
+/** The same identity the ssh wrapper reports (see PROCESS_ID): start time and boot id, from /proc. */
+function processId(pid: number): string {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const start = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] ?? "";
+    const boot = readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
+    return `${start}@${boot}`;
+  } catch {
+    return "";
   }
 }
 

@@ -40,6 +40,7 @@ import {
   lookupHostKey,
   readKnownHosts,
 } from "./known-hosts.ts";
+import { PROCESS_ID, READ_AND_RUN } from "./script-on-stdin.ts";
 import {
   type ExecOptions,
   type ExecResult,
@@ -92,13 +93,19 @@ function q(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-/** Markers are framed by the ASCII record separator: `\x1erb-pgid:123\x1e` and `\x1erb-start\x1e`. */
+/** Markers are framed by the ASCII record separator: `\x1erb-pgid:123:…\x1e` and `\x1erb-start\x1e`. */
 const RS = "\x1e";
 const STDOUT_MARKER = `${RS}rb-pgid:`;
 const STDERR_MARKER = `${RS}rb-start`;
 
-/** Prints the markers, then runs the command ("$1") with the positional parameters cleared. */
-const MARK_AND_RUN = `printf '\\036rb-start\\036' >&2; printf '\\036rb-pgid:%s\\036' "$$"; eval "shift; $1"`;
+/**
+ * Prints the markers (the group id, with what tells this process from a later one with the same PID),
+ * then runs the script that arrives on standard input (see READ_AND_RUN).
+ */
+const MARK_AND_RUN = `printf '\\036rb-start\\036' >&2
+${PROCESS_ID}
+printf '\\036rb-pgid:%s:%s\\036' "$$" "$__rb_id"
+${READ_AND_RUN}`;
 
 /**
  * For machines without `setsid -w` (util-linux before 2.27, or no util-linux): bash starts the
@@ -109,7 +116,7 @@ const MARK_AND_RUN = `printf '\\036rb-start\\036' >&2; printf '\\036rb-pgid:%s\\
  */
 const PORTABLE_WRAPPER = `if command -v setsid >/dev/null 2>&1; then
   exec 3<&0
-  setsid bash --noprofile --norc -c ${q(MARK_AND_RUN)} bash "$1" <&3 3<&- &
+  setsid bash --noprofile --norc -c ${q(MARK_AND_RUN)} bash <&3 3<&- &
   exec 3<&- </dev/null
   wait "$!"
 else
@@ -119,22 +126,16 @@ fi`;
 export type WrapperKind = "setsid-wait" | "portable";
 
 /**
- * The exec request for `command`: bash runs it in a new session (so a new process group) and reports
- * the group id on stdout before anything else. With "setsid-wait" the login shell execs
- * `setsid -w bash` directly (one shell less: about 4 ms per command on a small machine).
+ * The exec request: bash runs, in a new session (so a new process group), the script that the
+ * transport then writes to the channel's standard input, and reports the group id on stdout before
+ * anything else. The request itself is the same for every command: no command, value or secret ever
+ * stands on a command line on the machine. With "setsid-wait" the login shell execs `setsid -w bash`
+ * directly (one shell less: about 4 ms per command on a small machine).
  */
-export function remoteCommand(
-  command: string,
-  env: Record<string, string> = {},
-  kind: WrapperKind = "portable",
-): string {
-  const exports = Object.entries(env).map(([k, v]) => {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new Error(`invalid environment variable name: ${k}`);
-    return `export ${k}=${q(v)}\n`;
-  });
-  const inner = exports.join("") + (kind === "setsid-wait" ? MARK_AND_RUN : PORTABLE_WRAPPER);
+export function remoteCommand(kind: WrapperKind = "portable"): string {
+  const inner = kind === "setsid-wait" ? MARK_AND_RUN : PORTABLE_WRAPPER;
   const start = kind === "setsid-wait" ? "exec setsid -w bash" : "exec bash";
-  return `${start} --noprofile --norc -c ${q(inner)} bash ${q(command)}`;
+  return `${start} --noprofile --norc -c ${q(inner)} bash`;
 }
 
 /** Asks the login shell whether `setsid -w` works there. */
@@ -192,14 +193,14 @@ export class SshTransport implements Transport {
     this.slots = new Slots(opts.maxParallel ?? 6);
   }
 
-  async exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
+  async exec(script: string, opts: ExecOptions = {}): Promise<ExecResult> {
     if (opts.signal?.aborted) return { code: null, timedOut: false, cancelled: true };
     const client = await this.connection();
     await this.slots.acquire();
     try {
       if (opts.signal?.aborted) return { code: null, timedOut: false, cancelled: true };
-      const channel = await this.openExec(client, remoteCommand(command, opts.env, this.wrapper));
-      return await this.follow(client, channel, opts);
+      const channel = await this.openExec(client, remoteCommand(this.wrapper));
+      return await this.follow(client, channel, script, opts);
     } finally {
       this.slots.release();
     }
@@ -609,7 +610,7 @@ export class SshTransport implements Transport {
     }
   }
 
-  private follow(client: Client, ch: ClientChannel, opts: ExecOptions): Promise<ExecResult> {
+  private follow(client: Client, ch: ClientChannel, script: string, opts: ExecOptions): Promise<ExecResult> {
     return new Promise<ExecResult>((resolve, reject) => {
       let pgid: number | undefined;
       let timedOut = false;
@@ -624,7 +625,9 @@ export class SshTransport implements Transport {
         STDOUT_MARKER,
         (b) => opts.onStdout?.(outDec.decode(b, { stream: true })),
         (v) => {
-          pgid = Number(v);
+          const [pid = "", id = ""] = v.split(":");
+          pgid = Number(pid);
+          opts.onStart?.({ pid: pgid, id });
           if (killing) void this.killGroup(client, pgid);
         },
       );
@@ -684,13 +687,15 @@ export class SshTransport implements Transport {
         if (tailOut) opts.onStdout?.(tailOut);
         const tailErr = errDec.decode();
         if (tailErr) opts.onStderr?.(tailErr);
-        if (exitCode === undefined && lost && !killing) {
+        // No exit status and no connection: the command may have finished, failed, or still run there
+        // (a kill sent for a timeout or a stop may never have arrived).
+        if (exitCode === undefined && lost) {
           reject(
             new TransportError(
-              this.closed ? "closed" : "connect-failed",
+              this.closed ? "closed" : "lost",
               this.closed
                 ? `the connection to ${this.label} was closed while a command was running`
-                : `lost the connection to ${this.label} while a command was running (it may still be running there)`,
+                : `lost the connection to ${this.label} while a command was running: it may have finished, failed, or still be running there`,
               this.host,
             ),
           );
@@ -700,8 +705,7 @@ export class SshTransport implements Transport {
         else resolve({ code: exitCode ?? null, signal: exit?.signal, timedOut, cancelled });
       });
 
-      if (opts.stdin !== undefined) ch.end(opts.stdin);
-      else ch.end();
+      ch.end(script.endsWith("\n") ? script : `${script}\n`);
       if (opts.signal?.aborted) onAbort();
     });
   }

@@ -5,12 +5,18 @@ export interface ExecOptions {
   timeoutMs?: number;
   /** Aborting kills the command (and everything it started) on the machine. */
   signal?: AbortSignal;
-  /** Extra environment for the command. */
-  env?: Record<string, string>;
-  /** Written to the command's standard input, then closed. */
-  stdin?: string;
+  /**
+   * The script has started on the machine: the PID of its process group, and what tells that process
+   * from a later one with the same PID (start time and boot id where the machine has /proc; may be "").
+   */
+  onStart?(process: RemoteProcess): void;
   onStdout?(chunk: string): void;
   onStderr?(chunk: string): void;
+}
+
+export interface RemoteProcess {
+  pid: number;
+  id: string;
 }
 
 export interface ExecResult {
@@ -24,8 +30,13 @@ export interface ExecResult {
 
 export interface Transport {
   readonly host: string;
-  /** Runs `command` with bash on the machine, streaming its output. Never throws for a failing command. */
-  exec(command: string, opts?: ExecOptions): Promise<ExecResult>;
+  /**
+   * Runs a bash script on the machine, streaming its output. The script reaches bash on its standard
+   * input (never on a command line); the script's own standard input is /dev/null. Never throws for a
+   * failing command; throws TransportError "lost" when the connection went away while it ran, so its
+   * fate is unknown.
+   */
+  exec(script: string, opts?: ExecOptions): Promise<ExecResult>;
   /** Writes a file on the machine, creating its directory; `~/` means the login user's home. */
   upload(path: string, content: string, mode: number): Promise<void>;
   close(): Promise<void>;
@@ -37,6 +48,8 @@ export type TransportErrorCode =
   | "host-key-unknown"
   | "host-key-changed"
   | "upload-failed"
+  /** The connection went away while a command ran: it may have finished, failed, or still be running. */
+  | "lost"
   | "closed";
 
 export class TransportError extends Error {

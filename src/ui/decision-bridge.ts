@@ -1,5 +1,6 @@
 import type { DecisionSource } from "../engine/decisions.ts";
 import type { Decision } from "../engine/events.ts";
+import type { ProcessCheck } from "../engine/process-check.ts";
 import type { PlannedStep } from "../model/plan.ts";
 import type { HostKeyQuestion } from "../transport/transport.ts";
 
@@ -9,7 +10,13 @@ export type Question =
   | { kind: "confirm-word"; step: PlannedStep; answer(word: string | undefined): void }
   | { kind: "after-failure"; step: PlannedStep; failedHosts: string[]; answer(d: Decision): void }
   | { kind: "rollback-on-abort"; completed: PlannedStep[]; answer(steps: PlannedStep[]): void }
-  | { kind: "unknown-hosts"; step: PlannedStep; hosts: string[]; answer(a: "rerun" | "done" | "abort"): void }
+  | {
+      kind: "unknown-host";
+      step: PlannedStep;
+      host: string;
+      check: ProcessCheck;
+      answer(a: "rerun" | "done" | "abort"): void;
+    }
   | { kind: "secret"; name: string; answer(value: string | undefined): void }
   | { kind: "passphrase"; identity: string; attempt: number; answer(value: string | undefined): void }
   | { kind: "host-key"; question: HostKeyQuestion; answer(accept: boolean): void };
@@ -66,7 +73,7 @@ export class DecisionBridge implements DecisionSource {
       case "rollback-on-abort":
         q.answer([]);
         break;
-      case "unknown-hosts":
+      case "unknown-host":
         q.answer("abort");
         break;
       case "host-key":
@@ -94,8 +101,8 @@ export class DecisionBridge implements DecisionSource {
     return this.ask((answer) => ({ kind: "rollback-on-abort", completed: withRollback, answer }));
   }
 
-  resolveUnknown(step: PlannedStep, hosts: string[]): Promise<"rerun" | "done" | "abort"> {
-    return this.ask((answer) => ({ kind: "unknown-hosts", step, hosts, answer }));
+  resolveUnknown(step: PlannedStep, host: string, check: ProcessCheck): Promise<"rerun" | "done" | "abort"> {
+    return this.ask((answer) => ({ kind: "unknown-host", step, host, check, answer }));
   }
 
   secret(name: string): Promise<string | undefined> {

@@ -1,5 +1,6 @@
 import { type Key, useInput } from "ink";
 import type { Dispatch } from "react";
+import type { ProcessCheck } from "../engine/process-check.ts";
 import type { Mode } from "./components/header.tsx";
 import type { DecisionBridge, Question } from "./decision-bridge.ts";
 import type { Modal, UiAction, UiState } from "./ui-state.ts";
@@ -110,8 +111,9 @@ export function handleKey(c: KeyContext, input: string, key: Key): void {
       }
       if (input === "x") return q.answer({ kind: "abort" });
       return;
-    case "unknown-hosts":
-      if (input === "r") return q.answer("rerun");
+    case "unknown-host":
+      // Never offered while the command may still be running there (or cannot be looked at).
+      if (input === "r" && canRerun(q.check)) return q.answer("rerun");
       if (input === "d") return q.answer("done");
       if (input === "x") return q.answer("abort");
       return;
@@ -266,8 +268,8 @@ export function footerKeys(
       return `Enter run · s skip · b/B roll back · q quit · ${nav} · a auto-read ${autoRead ? "off" : "on"}`;
     case "after-failure":
       return `r retry · s skip on · b/B roll back · x stop · q quit · ${nav}`;
-    case "unknown-hosts":
-      return "r run again there · d mark done · x stop";
+    case "unknown-host":
+      return canRerun(q.check) ? "r run again there · d mark done · x stop" : "d mark done · x stop";
     case "rollback-on-abort":
     case "host-key":
       return "y yes · n no";
@@ -278,4 +280,9 @@ export function footerKeys(
     case undefined:
       return `q quit (asks first) · ${nav}`;
   }
+}
+
+/** A machine's step may be run again only once its command is known not to be running. */
+export function canRerun(check: ProcessCheck): boolean {
+  return check.kind === "gone" || check.kind === "not-recorded";
 }

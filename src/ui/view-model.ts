@@ -1,4 +1,5 @@
 import type { HostStatus } from "../engine/events.ts";
+import { describeCheck } from "../engine/process-check.ts";
 import { type RunState, summarizeHosts } from "../engine/state.ts";
 import type { Plan, PlannedStep } from "../model/plan.ts";
 import { plural } from "../util/plural.ts";
@@ -68,7 +69,7 @@ export function questionStep(q: Question | undefined): string | undefined {
     case "before-step":
     case "confirm-word":
     case "after-failure":
-    case "unknown-hosts":
+    case "unknown-host":
       return q.step.id;
     case "rollback-on-abort":
     case "secret":
@@ -233,9 +234,9 @@ function statusLine(v: Omit<View, "status">, { snapshot, question: q, ui, mode }
       return { text: `${numbered(q.step.id)} is destructive: type its word to run it`, tone: "danger" };
     case "after-failure":
       return { text: `${numbered(q.step.id)} failed on ${hostList(q.failedHosts)}`, tone: "danger" };
-    case "unknown-hosts":
+    case "unknown-host":
       return {
-        text: `the last runner stopped while ${numbered(q.step.id)} ran on ${hostList(q.hosts)}: check them`,
+        text: `${numbered(q.step.id)} on ${q.host}: did it run? ${describeCheck(q.check)}`,
         tone: "danger",
       };
     case "rollback-on-abort":

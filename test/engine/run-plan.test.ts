@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type AutoDecisionOptions, autoDecisions } from "../../src/engine/decisions.ts";
@@ -206,10 +206,8 @@ describe("engine", () => {
       "## One {#one}\n\n```sh {on=db}\necho x >> ~/one\n```\n\n## Two {#two}\n\n```sh {on=db}\necho x >> ~/two\n```\n\n## Three {#three}\n\n```sh {on=db}\necho x >> ~/three\n```\n",
     );
     const first = await run(s);
-    // Cut the journal as a crash would: after step two started running on m3.
-    const cut = first.events.findIndex(
-      (e) => e.type === "host-status" && e.stepId === "two" && e.status === "running",
-    );
+    // Cut the journal as a crash would: after step two's command was sent to m3.
+    const cut = first.events.findIndex((e) => e.type === "command-sent" && e.stepId === "two");
     const prior = first.events.slice(0, cut + 1).reduce(reduceRun, initialRunState);
     rmSync(join(s.home("m3"), "three"));
     const refused = await run(s, {}, { resumeFrom: prior });
@@ -223,6 +221,20 @@ describe("engine", () => {
     expect(await Bun.file(join(s.home("m3"), "one")).text()).toBe("x\n");
     expect(await Bun.file(join(s.home("m3"), "two")).text()).toBe("x\n");
     expect(await Bun.file(join(s.home("m3"), "three")).text()).toBe("x\n");
+  });
+
+  test("resume: a step the runner died in before sending anything runs without a question", async () => {
+    const s = setup("resume-unsent", "## One {#one}\n\n```sh {on=db}\necho x >> ~/one\n```\n");
+    const first = await run(s);
+    const cut = first.events.findIndex(
+      (e) => e.type === "host-status" && e.stepId === "one" && e.status === "running",
+    );
+    const prior = first.events.slice(0, cut + 1).reduce(reduceRun, initialRunState);
+    rmSync(join(s.home("m3"), "one"));
+    const resumed = await run(s, {}, { resumeFrom: prior });
+    expect(resumed.result.status).toBe("ok");
+    expect(resumed.events.some((e) => e.type === "host-status" && e.status === "unknown")).toBe(false);
+    expect(await Bun.file(join(s.home("m3"), "one")).text()).toBe("x\n");
   });
 
   test("file blocks are written with their mode", async () => {
@@ -257,10 +269,13 @@ describe("engine", () => {
     expect(second.result.status).toBe("aborted");
     expect(second.result.refused).toBe(true);
     const refusals = second.events.filter((e) => e.type === "refused") as { reason: string; host: string }[];
-    // Every machine of the plan is locked by the first run, not only the ones of the running step.
-    expect(refusals.map((r) => r.host)).toEqual(["m1", "m2", "m3"]);
-    const refusal = refusals[2] as { reason: string };
-    expect(refusal.reason).toContain("machine m3 is locked by alice@laptop (run run-one, since ");
+    // Every machine of the plan is locked by the first run, not only the ones of the running step
+    // (m3): the second run is refused at the first machine in lock order, and takes none of the rest.
+    expect(refusals.map((r) => r.host)).toEqual(["m1"]);
+    const refusal = refusals[0] as { reason: string };
+    expect(refusal.reason).toContain("machine m1 is locked by alice@laptop (run run-one, pid ");
+    for (const m of ["m1", "m2", "m3"])
+      expect(readFileSync(join(s.home(m), ".runbook", "lock", "info"), "utf8")).toContain('"runId":"run-one"');
     expect(second.events.some((e) => e.type === "step-started")).toBe(false);
     expect((await first).result.status).toBe("ok");
     // Released at the end of a finished run: the next run gets in.
@@ -351,7 +366,7 @@ describe("engine", () => {
     const s = setup("stale", "## Quick\n\n```sh {on=db}\ntrue\n```\n");
     const dead = Bun.spawnSync(["true"]).pid; // a PID that has exited
     const { hostname } = await import("node:os");
-    const lock = join(s.home("m3"), ".runbook", "locks", "m3.lock");
+    const lock = join(s.home("m3"), ".runbook", "lock");
     s.transport("m3");
     mkdirSync(lock, { recursive: true });
     writeFileSync(

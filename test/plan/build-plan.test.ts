@@ -231,14 +231,21 @@ describe("shell quoting", () => {
     `);
     const sh = shellOf(p, "s", "a", 0);
     expect(sh.command).toBe("echo 'hello world; $(id)' > ~/'app dir'/out\n");
-    expect(sh.wait).toEqual({ kind: "command", target: "test -f 'hello world; $(id)'", timeoutMs: 120_000 });
-    expect(sh.expect).toBe("hello world; $(id)");
+    expect(sh.wait).toEqual({
+      kind: "command",
+      target: "test -f 'hello world; $(id)'",
+      run: { script: 'test -f "${__rb_msg}"', values: { __rb_msg: "hello world; $(id)" }, late: {} },
+      timeoutMs: 120_000,
+    });
+    // In a regular expression a value matches itself: `$(id)` is not an anchor and a group.
+    expect(sh.expect).toBe("hello world; \\$\\(id\\)");
+    expect(new RegExp(sh.expect as string).test("hello world; $(id)")).toBe(true);
     const bg = shellOf(p, "s", "a", 1);
     expect(bg.log).toBe("/tmp/hello world; $(id).log");
     expect(bg.wait).toEqual({
       kind: "log",
       target: "/tmp/hello world; $(id).log",
-      pattern: "hello world; $(id)",
+      pattern: "hello world; \\$\\(id\\)",
       timeoutMs: 120_000,
     });
     const file = actionOf(p, "s", "a", 2);
@@ -583,12 +590,20 @@ describe("captured and secret values", () => {
       {
         source: { file: MAIN, line: 37, col: 1 },
         command: "kill ⟨pid⟩\n",
+        run: { script: 'kill "${__rb_pid}"\n', values: {}, late: { __rb_pid: "pid" } },
         timeoutMs: 600_000,
         deferred: ["pid"],
       },
     ]);
+    expect(same.run).toEqual({ script: 'echo found "${__rb_pid}"\n', values: {}, late: { __rb_pid: "pid" } });
+    expect(same.wait?.run).toEqual({
+      script: 'kill -0 "${__rb_pid}"',
+      values: {},
+      late: { __rb_pid: "pid" },
+    });
     const stop = shellOf(p, "stop-it", "a", 0);
     expect(stop.command).toBe("kill ⟨pid⟩ ⟨pid|raw⟩\n");
+    expect(stop.run.script).toBe('kill "${__rb_pid}" ⟨pid|raw⟩\n');
     expect(stop.deferred).toEqual(["pid"]);
     expect(actionOf(p, "stop-it", "a", 1)).toMatchObject({ content: "⟨pid|raw⟩\n", deferred: ["pid"] });
   });
@@ -698,6 +713,7 @@ describe("actions in the plan", () => {
       risk: "change",
       deferred: [],
       command: "a\n",
+      run: { script: "a\n", values: {}, late: {} },
       background: false,
       log: undefined,
       wait: undefined,

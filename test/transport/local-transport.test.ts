@@ -72,15 +72,31 @@ describe("local exec", () => {
     expect(await run(t, "kill -TERM $$")).toMatchObject({ code: null, signal: "TERM", cancelled: false });
   });
 
-  test("plain bash, not zx's set -euo pipefail; starts in the home dir; env and stdin", async () => {
+  test("plain bash, not zx's set -euo pipefail; starts in the home dir; the script's stdin is empty", async () => {
     const t = open();
     const r = await run(t, 'false; echo "after [$UNSET_RB_VAR] [$#]"; false | true; pwd; echo "$HOME"');
     expect(r.code).toBe(0);
     expect(r.out).toBe(`after [] [0]\n${home}\n${home}\n`);
-    const env = await run(t, 'printf "%s" "$RB_QUOTED"', { env: { RB_QUOTED: `it's "quoted" $HOME` } });
-    expect(env.out).toBe(`it's "quoted" $HOME`);
-    expect((await run(t, "tr a-z A-Z", { stdin: "hello\nwörld\n" })).out).toBe("HELLO\nWöRLD\n");
+    // The script itself came on stdin: what it reads from stdin is nothing, at once.
     expect((await run(t, "cat; echo done")).out).toBe("done\n");
+    expect((await run(t, 'read -r x; echo "[$x] $?"')).out).toBe("[] 1\n");
+    // A script that ends in a here-document, with no newline after its delimiter.
+    expect((await run(t, "cat <<EOF\nhere $((1 + 1))\nEOF")).out).toBe("here 2\n");
+  });
+
+  test("the script never stands on a command line (ps shows only the wrapper)", async () => {
+    const t = open();
+    let pid = 0;
+    const pending = run(t, "echo token-LocalPsSecret-1 >/dev/null; sleep 0.6", {
+      onStart: (p) => {
+        pid = p.pid;
+      },
+    });
+    await Bun.sleep(300);
+    const ps = Bun.spawnSync(["ps", "-eo", "args"]).stdout.toString();
+    expect(ps).not.toContain("LocalPsSecret");
+    expect(pid).toBeGreaterThan(1);
+    expect((await pending).code).toBe(0);
   });
 
   test("a background process with nohup and redirects returns at once and keeps running", async () => {

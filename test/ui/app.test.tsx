@@ -321,12 +321,26 @@ describe("the screen", () => {
   test("machines in an unknown state on resume: r runs the step again there", async () => {
     const app = renderApp(plan, { mode: "RESUMED" });
     push(app, [runStarted(plan, true)]);
-    const answer = app.bridge.resolveUnknown(install, ["a2"]);
+    const answer = app.bridge.resolveUnknown(install, "a2", { kind: "gone", pid: 4242 });
     const f = await app.waitFor("State unknown");
-    expect(f).toContain("was running on a2");
+    expect(f).toContain("may or may not have run on a2");
+    expect(f).toContain("not running any more (it was process group 4242)");
     expect(f.split("\n")[0]).toContain("RESUMED");
     await app.press("r");
     expect(await answer).toBe("rerun");
+  });
+
+  test("a command still running on the machine is never run again from the UI: r does nothing there", async () => {
+    const app = renderApp(plan, { mode: "RESUMED" });
+    push(app, [runStarted(plan, true)]);
+    const answer = app.bridge.resolveUnknown(install, "a2", { kind: "running", pid: 4243 });
+    const f = await app.waitFor("State unknown");
+    expect(f).toContain("still running there (process group 4243)");
+    expect(f).toContain("It is not run again while it may still be running");
+    expect(f).not.toContain("r run it again");
+    await app.press("r");
+    await app.press("x");
+    expect(await answer).toBe("abort");
   });
 
   test("on a stop, completed steps with a rollback are offered newest first", async () => {

@@ -45,7 +45,7 @@ describe("DecisionBridge", () => {
     expect(await key).toBe(false);
     expect(await bridge.afterFailure(install, ["a1"])).toEqual({ kind: "abort" });
     expect(await bridge.rollbackOnAbort([install])).toEqual([]);
-    expect(await bridge.resolveUnknown(install, ["a1"])).toBe("abort");
+    expect(await bridge.resolveUnknown(install, "a1", { kind: "gone", pid: 4242 })).toBe("abort");
     expect(await bridge.secret("token")).toBeUndefined();
     expect(bridge.current).toBeUndefined();
   });

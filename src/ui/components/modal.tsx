@@ -1,8 +1,10 @@
 import { Box, Text } from "ink";
+import { describeCheck } from "../../engine/process-check.ts";
 import type { PlannedStep } from "../../model/plan.ts";
 import type { Question } from "../decision-bridge.ts";
 import { type Theme, type Tone, toneColor } from "../theme.ts";
 import type { Modal } from "../ui-state.ts";
+import { canRerun } from "../use-keys.ts";
 import { hostList } from "../view-model.ts";
 import { rollbackLines } from "./rollback-box.tsx";
 
@@ -136,14 +138,16 @@ function questionContent(q: Question | undefined, c: BoxContext): BoxContent | u
         ],
         full: true,
       };
-    case "unknown-hosts":
+    case "unknown-host":
       return {
         tone: "danger",
         title: "State unknown",
         lines: [
-          `The last runner stopped while ${c.numberOf(q.step.id)} "${q.step.title}" was running on ${hostList(q.hosts)}.`,
-          "Check those machines, then:",
-          "r run it again there · d it finished: mark it done · x stop",
+          `${c.numberOf(q.step.id)} "${q.step.title}" may or may not have run on ${q.host}: its runner stopped, or the connection was lost, while it ran.`,
+          `Looked there: ${describeCheck(q.check)}.`,
+          canRerun(q.check)
+            ? "Check the machine, then: r run it again there · d it finished: mark it done · x stop"
+            : "It is not run again while it may still be running: d it finished: mark it done · x stop (resume later)",
         ],
         full: true,
       };

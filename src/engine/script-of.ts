@@ -1,0 +1,50 @@
+import { randomBytes } from "node:crypto";
+import type { ShellRun } from "../model/plan.ts";
+import { DEFERRED } from "../plan/scope.ts";
+import { shellQuote } from "../plan/shell-quote.ts";
+
+/** A value a script needs at run time (a captured value, a secret), or undefined when none is known. */
+export type LateValue = (name: string) => string | undefined;
+
+export class MissingLateValue extends Error {
+  override readonly name = "MissingLateValue";
+  constructor(readonly variable: string) {
+    super(
+      `${variable} has no value on this machine: the step that captures it did not run here, or the secret was not given`,
+    );
+  }
+}
+
+/**
+ * The script that runs: one line of assignments, quoted here, then the planned script, whose values
+ * are expansions of those variables. The assignments share the script's first line, so the line
+ * numbers in bash's own error messages stay the runbook's.
+ */
+export function scriptOf(run: ShellRun, late: LateValue): string {
+  const assigns = Object.entries(run.values).map(([name, value]) => `${name}=${shellQuote(value)}`);
+  for (const [name, variable] of Object.entries(run.late)) {
+    const value = late(variable);
+    if (value === undefined) throw new MissingLateValue(variable);
+    assigns.push(`${name}=${shellQuote(value)}`);
+  }
+  // Only raw values of late variables stand in the script as text, on purpose.
+  const script = run.script.replace(DEFERRED, (_whole, name: string) => {
+    const value = late(name);
+    if (value === undefined) throw new MissingLateValue(name);
+    return value;
+  });
+  return assigns.length === 0 ? script : `${assigns.join(" ")}; ${script}`;
+}
+
+/**
+ * `script` as the text of a here-document that bash reads as a script on file descriptor 3: its
+ * delimiter is random and checked not to occur as a line of the script.
+ */
+export function hereDocument(script: string): { open: string; body: string } {
+  for (;;) {
+    const delim = `__RB_EOF_${randomBytes(8).toString("hex")}`;
+    if (script.split("\n").includes(delim)) continue;
+    const body = script.endsWith("\n") ? script : `${script}\n`;
+    return { open: `3<<'${delim}'`, body: `${body}${delim}\n` };
+  }
+}
