@@ -180,7 +180,9 @@ describe("runbook run over ssh", () => {
       await Bun.sleep(1200);
       const second = runCli(["run", file, "-i", inventory, "--yes"], { env });
       expect(second.code).toBe(4);
-      expect(second.stdout).toMatch(/refused: machine m1 is locked by \S+@\S+ \(run \S+, pid \d+ on \S+, since /);
+      expect(second.stdout).toMatch(
+        /refused: machine m1 is locked by \S+@\S+ \(run \S+, pid \d+ on \S+, since /,
+      );
       expect(second.stdout).not.toContain("==> ");
     } finally {
       expect(await first.exited).toBe(0);

@@ -275,7 +275,9 @@ describe("engine", () => {
     const refusal = refusals[0] as { reason: string };
     expect(refusal.reason).toContain("machine m1 is locked by alice@laptop (run run-one, pid ");
     for (const m of ["m1", "m2", "m3"])
-      expect(readFileSync(join(s.home(m), ".runbook", "lock", "info"), "utf8")).toContain('"runId":"run-one"');
+      expect(readFileSync(join(s.home(m), ".runbook", "lock", "info"), "utf8")).toContain(
+        '"runId":"run-one"',
+      );
     expect(second.events.some((e) => e.type === "step-started")).toBe(false);
     expect((await first).result.status).toBe("ok");
     // Released at the end of a finished run: the next run gets in.
