@@ -14,8 +14,9 @@ import { resolve } from "node:path";
 import { defaultInventory } from "./cli/paths.ts";
 import { autoDecisions, type DecisionSource } from "./engine/decisions.ts";
 import type { EngineEvent } from "./engine/events.ts";
-import { Journal, newRunId, stateDir } from "./engine/journal.ts";
+import { claimRun, Journal, newRunId, releaseRun, stateDir } from "./engine/journal.ts";
 import { type RunResult, runPlan } from "./engine/run-plan.ts";
+import { thisRunner } from "./engine/runner-alive.ts";
 import type { RunState } from "./engine/state.ts";
 import { loadRunbook } from "./format/load-runbook.ts";
 import { loadInventory } from "./inventory/load-inventory.ts";
@@ -95,6 +96,15 @@ export async function run(p: Plan, input: RunInput): Promise<RunOutcome> {
       ? undefined
       : new Journal(input.stateDir ?? stateDir(input.env ?? process.env), runId, p);
   const lock = input.lock ?? true;
+  const claim = { ...thisRunner(), who: me, since: new Date().toISOString() };
+  if (journal) {
+    try {
+      claimRun(journal.dir, claim);
+    } catch (e) {
+      journal.close();
+      throw e;
+    }
+  }
   try {
     const result = await runPlan({
       plan: p,
@@ -118,6 +128,7 @@ export async function run(p: Plan, input: RunInput): Promise<RunOutcome> {
     });
     return { ...result, runId, journalDir: journal?.dir };
   } finally {
+    if (journal) releaseRun(journal.dir, claim);
     journal?.close();
   }
 }

@@ -158,8 +158,9 @@ export function reportError(e: unknown, io: Io): ExitCode {
     return EXIT.invalidInput;
   }
   if (e instanceof RunbookError) {
-    io.err(`${e.code === "plan" ? "refused" : "error"}: ${e.format(io.cwd)}\n`);
-    return e.code === "plan" ? EXIT.refused : EXIT.invalidInput;
+    const refused = e.code === "plan" || e.code === "refused";
+    io.err(`${refused ? "refused" : "error"}: ${e.format(io.cwd)}\n`);
+    return refused ? EXIT.refused : EXIT.invalidInput;
   }
   io.err(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
   return EXIT.internal;

@@ -74,7 +74,8 @@ export type EngineEvent =
       goesOn?: boolean;
     }
   | { type: "rollback-finished"; at: string; stepId: string; host: string; ok: boolean; error?: string }
-  | { type: "refused"; at: string; host: string; reason: string }
+  /** The run was refused before it acted: by a machine (a lock, a host key), or for the whole run. */
+  | { type: "refused"; at: string; host?: string; reason: string }
   | {
       type: "run-finished";
       at: string;

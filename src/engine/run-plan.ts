@@ -6,7 +6,7 @@ import type { Decision, EngineEvent, HostStatus, RunStatus } from "./events.ts";
 import { executeAction, exitText } from "./execute-action.ts";
 import { GcPacer } from "./gc-pacer.ts";
 import { acquireLock, type LockInfo, releaseLock } from "./lock.ts";
-import { Masker } from "./masker.ts";
+import { Masker, MIN_SECRET_LENGTH, type StreamMasker } from "./masker.ts";
 import { checkProcess, describeCheck } from "./process-check.ts";
 import { thisRunner } from "./runner-alive.ts";
 import { MissingLateValue, scriptOf } from "./script-of.ts";
@@ -50,10 +50,10 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
   const { plan, decisions } = opts;
   const masker = new Masker();
   const gc = new GcPacer();
-  /** A machine's output for a step, in whole lines, masked, on the event stream. */
+  /** A machine's output for a step, masked as it streams, in whole lines, on the event stream. */
   const outputOf = (stepId: string, host: string) =>
-    new LineStreams((stream, text) => {
-      emit({ type: "output", at: now(), stepId, host, stream, text: masker.mask(text) });
+    new LineStreams(masker, (stream, text) => {
+      emit({ type: "output", at: now(), stepId, host, stream, text });
       gc.add(text.length);
     });
   const signal = opts.signal ?? new AbortController().signal;
@@ -62,16 +62,19 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
   let state: RunState = opts.resumeFrom ?? initialRunState;
   let refused = false;
   const now = () => new Date().toISOString();
-  const emit = (e: EngineEvent) => {
+  // Every event passes the masker: output as it streams (see LineStreams), everything else here.
+  const emit = (event: EngineEvent) => {
+    const e = event.type === "output" ? event : masker.maskDeep(event);
     state = reduceRun(state, e);
     opts.emit(e);
   };
   const secrets = new Map<string, string>();
+  const tooShort: string[] = [];
   for (const name of plan.secrets) {
     const value = await decisions.secret(name);
     if (value !== undefined) {
       secrets.set(name, value);
-      masker.add(value);
+      if (!masker.add(value)) tooShort.push(name);
     }
   }
 
@@ -91,6 +94,17 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
       hosts: s.targets.map((t) => t.host),
     })),
   });
+  if (tooShort.length > 0) {
+    for (const name of tooShort) {
+      emit({
+        type: "refused",
+        at: now(),
+        reason: `secret ${name} is shorter than ${MIN_SECRET_LENGTH} characters: it cannot be masked (it would show through everywhere those letters appear), so nothing is run; give it a longer value`,
+      });
+    }
+    emit({ type: "run-finished", at: now(), status: "aborted" });
+    return { status: "aborted", refused: true, state, failedChecks: [] };
+  }
   // A command that was sent when the previous runner died may or may not have run; one that was
   // never sent did not.
   for (const s of steps) {
@@ -504,12 +518,23 @@ function lockOrder(h: PlanHost): string {
   return `${h.transport}:${h.user ?? ""}@${h.address}:${String(h.port).padStart(5, "0")}:${h.name}`;
 }
 
-/** Groups output into whole lines so a secret split across two chunks is still masked. */
+/**
+ * A machine's two output streams: each masked as it arrives (a secret split across chunks is held
+ * back until it is whole), then grouped into whole lines.
+ */
 class LineStreams {
   private readonly partial = { stdout: "", stderr: "" };
-  constructor(private readonly sink: (stream: "stdout" | "stderr", text: string) => void) {}
+  private readonly masks: Record<"stdout" | "stderr", StreamMasker>;
 
-  write(stream: "stdout" | "stderr", text: string): void {
+  constructor(
+    masker: Masker,
+    private readonly sink: (stream: "stdout" | "stderr", text: string) => void,
+  ) {
+    this.masks = { stdout: masker.stream(), stderr: masker.stream() };
+  }
+
+  write(stream: "stdout" | "stderr", raw: string): void {
+    const text = this.masks[stream].push(raw);
     const all = this.partial[stream] + text;
     const cut = all.lastIndexOf("\n");
     if (cut < 0) {
@@ -522,9 +547,12 @@ class LineStreams {
     this.sink(stream, all.slice(0, cut + 1));
   }
 
+  /** The command ended: what is held back goes out. */
   flush(): void {
-    this.flushStream("stdout");
-    this.flushStream("stderr");
+    for (const stream of ["stdout", "stderr"] as const) {
+      this.partial[stream] += this.masks[stream].end();
+      this.flushStream(stream);
+    }
   }
 
   private flushStream(stream: "stdout" | "stderr"): void {

@@ -17,6 +17,8 @@ export type ErrorCode =
   | "bad-variable"
   | "inventory"
   | "plan"
+  /** Refused before anything ran (a live runner holds the run, a lock): exit 4. */
+  | "refused"
   | "io"
   | "usage";
 

@@ -70,7 +70,7 @@ export function renderTimeline(runId: string, plan: Plan, events: EngineEvent[])
         row(e.at, e.stepId, e.host, e.ok ? "rolled back" : `rollback failed: ${e.error}`);
         break;
       case "refused":
-        row(e.at, "", e.host, `refused: ${e.reason}`);
+        row(e.at, "", e.host ?? "", `refused: ${e.reason}`);
         break;
       case "run-finished":
         row(e.at, "", "", `run ${e.status}`);

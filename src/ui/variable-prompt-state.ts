@@ -1,3 +1,4 @@
+import { MIN_SECRET_LENGTH } from "../engine/masker.ts";
 import type { VarDecl } from "../model/runbook.ts";
 
 /** What the operator is asked about a variable the runbook needs and nothing else gives. */
@@ -45,6 +46,8 @@ export function initialPromptState(v: PromptVariable): PromptState {
 /** Why `value` is refused for `v`, or undefined when it is fine; the planner checks it again. */
 export function invalidValue(v: PromptVariable, value: string): string | undefined {
   if (value === "") return "a value is needed";
+  if (v.secret && value.length < MIN_SECRET_LENGTH)
+    return `a secret of at least ${MIN_SECRET_LENGTH} characters (a shorter one cannot be masked)`;
   if (v.choices && !v.choices.includes(value)) return `one of: ${v.choices.join(", ")}`;
   if (v.pattern) {
     let re: RegExp;

@@ -253,7 +253,6 @@ describe("engine", () => {
   test("a ts action runs in the runner with a typed context and can capture", async () => {
     const s = setup(
       "ts",
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: the ts block under test contains a template literal
       '## Logic\n\n```ts {on=db}\nconst r = await ctx.$("echo 41");\nconst n: number = Number(r.stdout.trim()) + 1;\nctx.log(`answer ${n} on ${ctx.host.name} with ${ctx.vars.word}`);\n```\n',
     );
     const { result, output } = await run(s);

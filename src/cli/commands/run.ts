@@ -4,7 +4,8 @@ import { resolve } from "node:path";
 import { run } from "../../api.ts";
 import { autoDecisions } from "../../engine/decisions.ts";
 import type { EngineEvent } from "../../engine/events.ts";
-import { listRuns, newRunId, readRun, stateDir } from "../../engine/journal.ts";
+import { listRuns, liveClaim, newRunId, readRun, runningError, stateDir } from "../../engine/journal.ts";
+import { thisRunner } from "../../engine/runner-alive.ts";
 import type { RunState } from "../../engine/state.ts";
 import { loadRunbook } from "../../format/load-runbook.ts";
 import { loadInventory } from "../../inventory/load-inventory.ts";
@@ -77,6 +78,9 @@ export async function resumeCommand(io: Io, runId: string | undefined, opts: Run
       "list runs with: runbook log",
     );
   }
+  // Before anything else: a run whose runner is alive (another terminal) is never taken over.
+  const holder = liveClaim(resolve(root, "runs", id), thisRunner());
+  if (holder) throw runningError(resolve(root, "runs", id), holder);
   const stored = readRun(root, id);
   // The machines may have changed since: refuse unless the same plan still comes out.
   const { plan: fresh, inventory, runbook } = replan(stored.plan);
@@ -181,8 +185,14 @@ async function execute(
       opts.yes && at?.confirm !== undefined
         ? ` --confirm WORD (step ${at.id} needs the word "${at.confirm}")`
         : "";
+    const unknown = Object.values(result.state.steps).some((st) =>
+      Object.values(st.hosts).some((h) => h.status === "unknown"),
+    );
+    const decide = unknown
+      ? "\n  (machines in an unknown state: check them first, then add --unknown rerun or --unknown done;\n   a command still running there is never run again)"
+      : "";
     io.err(
-      `journal: ${result.journalDir}/journal.jsonl\nresume with: runbook resume ${runId}${opts.yes ? " --yes" : ""}${word}\n`,
+      `journal: ${result.journalDir}/journal.jsonl\nresume with: runbook resume ${runId}${opts.yes ? " --yes" : ""}${word}${decide}\n`,
     );
   }
   switch (result.status) {
