@@ -54,8 +54,8 @@ export function autoDecisions(opts: AutoDecisionOptions): DecisionSource {
     async afterFailure() {
       return opts.rollbackOnFailure ? { kind: "rollback" } : { kind: "abort" };
     },
-    async resolveUnknown(_step, _host, check) {
-      if (check.kind === "running" || check.kind === "unreachable") return "abort";
+    async resolveUnknown() {
+      // What --unknown says; the engine never runs again a command that may still be running.
       return opts.unknown ?? "abort";
     },
     async rollbackOnAbort(completed) {

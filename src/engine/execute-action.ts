@@ -79,10 +79,10 @@ async function executeOnce(action: PlannedAction, ctx: ActionContext): Promise<A
 async function runForeground(action: PlannedShell, ctx: ActionContext): Promise<ActionOutcome> {
   let stdout = "";
   const script = scriptOf(action.run, ctx.late);
-  ctx.sending();
   const res = await ctx.transport.exec(script, {
     timeoutMs: action.timeoutMs,
     signal: ctx.signal,
+    onSend: ctx.sending,
     onStart: ctx.started,
     onStdout: (t) => {
       // Only what capture= or expect= needs is held, and only its last MiB: memory stays flat
@@ -124,10 +124,10 @@ async function runBackground(action: PlannedShell, ctx: ActionContext): Promise<
     'echo "$__rb_p $__rb_pid_id"',
   ].join("\n");
   let pidText = "";
-  ctx.sending();
   const res = await ctx.transport.exec(start, {
     timeoutMs: 30_000,
     signal: ctx.signal,
+    onSend: ctx.sending,
     onStdout: (t) => {
       pidText += t;
     },

@@ -27,6 +27,20 @@ export function describeCheck(c: ProcessCheck): string {
   }
 }
 
+/** A few words, for a status line. */
+export function shortCheck(c: ProcessCheck): string {
+  switch (c.kind) {
+    case "running":
+      return "still running there";
+    case "gone":
+      return "not running any more";
+    case "not-recorded":
+      return "may never have started";
+    case "unreachable":
+      return "cannot be looked at";
+  }
+}
+
 /**
  * Looks on the machine for the command's process group. The group counts as the same command only
  * while its leader has the start time and boot id recorded when it started (a PID can be reused).

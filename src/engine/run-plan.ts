@@ -398,10 +398,9 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
       const answer = await decisions.resolveUnknown(step, host, check);
       const blocked = check.kind === "running" || check.kind === "unreachable";
       if (answer === "abort" || (answer === "rerun" && blocked)) {
-        const reason =
-          answer === "rerun"
-            ? `${host}: not run again, because its command is ${describeCheck(check)}`
-            : `${host}: the state of its command is unknown (${describeCheck(check)}) and nobody decided to run it again or count it as done`;
+        const reason = blocked
+          ? `${host}: not run again, because its command is ${describeCheck(check)}: wait for it to end (or stop it there), then resume`
+          : `${host}: the state of its command is unknown (${describeCheck(check)}) and nobody decided to run it again or count it as done`;
         await decide(step, Promise.resolve({ kind: "abort", reason }));
         return "abort";
       }

@@ -1,4 +1,14 @@
-import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, type YAMLMap } from "yaml";
+import {
+  type Document,
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  parseDocument,
+  type YAMLMap,
+} from "yaml";
 import { RunbookError } from "../model/errors.ts";
 import type { Scalar, SourcePos } from "../model/runbook.ts";
 import { didYouMean } from "./suggest.ts";
@@ -9,6 +19,7 @@ import { didYouMean } from "./suggest.ts";
  */
 export class YamlSource {
   private readonly counter = new LineCounter();
+  private readonly doc: Document;
   readonly root: Node | null;
 
   constructor(
@@ -17,6 +28,7 @@ export class YamlSource {
     private readonly lineOffset = 1,
   ) {
     const doc = parseDocument(text, { lineCounter: this.counter, prettyErrors: false, uniqueKeys: true });
+    this.doc = doc;
     const first = doc.errors[0];
     if (first) {
       const [off] = first.pos;
@@ -29,6 +41,12 @@ export class YamlSource {
       );
     }
     this.root = doc.contents as Node | null;
+  }
+
+  /** An alias (`*base`) stands for the node its anchor (`&base`) names. */
+  private deref(node: Node | null | undefined): Node | null | undefined {
+    for (let i = 0; i < 64 && node && isAlias(node); i++) node = node.resolve(this.doc) as Node | undefined;
+    return node;
   }
 
   posOf(offset: number): SourcePos {
@@ -45,29 +63,61 @@ export class YamlSource {
     node: Node | null | undefined,
     what: string,
     allowed?: readonly string[],
+    depth = 0,
   ): [string, Node | null, SourcePos][] {
+    const at = node;
+    if (depth > 32) {
+      throw new RunbookError(
+        "yaml",
+        `${what}: merges (<<) nest too deep, or refer to themselves`,
+        this.nodePos(at),
+      );
+    }
+    node = this.deref(node);
     // `key:` with nothing after it is a null scalar: an empty mapping.
     if (node === null || node === undefined || (isScalar(node) && node.value === null)) return [];
     if (!isMap(node)) {
-      throw new RunbookError("front-matter", `${what} must be a mapping of name: value`, this.nodePos(node));
+      throw new RunbookError("front-matter", `${what} must be a mapping of name: value`, this.nodePos(at));
     }
-    return (node as YAMLMap<Node, Node | null>).items.map((pair) => {
+    const own: [string, Node | null, SourcePos][] = [];
+    const merged: [string, Node | null, SourcePos][] = [];
+    for (const pair of (node as YAMLMap<Node, Node | null>).items) {
       const key = pair.key;
       const name = isScalar(key) ? String(key.value) : "";
-      const pos = this.nodePos(key);
-      if (allowed && !allowed.includes(name)) {
-        throw new RunbookError(
-          "unknown-key",
-          `unknown key "${name}" in ${what}`,
-          pos,
-          didYouMean(name, allowed) ?? `allowed keys: ${allowed.join(", ")}`,
-        );
+      // `<<: *base` (or a list of them) merges the entries of another mapping, as Ansible reads it.
+      if (name === "<<") {
+        const value = this.deref(pair.value);
+        const sources = isSeq(value) ? (value.items as Node[]) : [value];
+        for (const src of sources) merged.push(...this.entries(src, what, allowed, depth + 1));
+        continue;
       }
-      return [name, pair.value ?? null, pos];
-    });
+      own.push(this.entry(name, key, pair.value ?? null, what, allowed));
+    }
+    const names = new Set(own.map(([n]) => n));
+    return [...merged.filter(([n]) => !names.has(n)), ...own];
+  }
+
+  private entry(
+    name: string,
+    key: Node,
+    value: Node | null,
+    what: string,
+    allowed?: readonly string[],
+  ): [string, Node | null, SourcePos] {
+    const pos = this.nodePos(key);
+    if (allowed && !allowed.includes(name)) {
+      throw new RunbookError(
+        "unknown-key",
+        `unknown key "${name}" in ${what}`,
+        pos,
+        didYouMean(name, allowed) ?? `allowed keys: ${allowed.join(", ")}`,
+      );
+    }
+    return [name, this.deref(value) ?? null, pos];
   }
 
   string(node: Node | null, what: string): string {
+    node = this.deref(node) ?? null;
     if (isScalar(node) && (typeof node.value === "string" || typeof node.value === "number")) {
       return String(node.value);
     }
@@ -75,6 +125,7 @@ export class YamlSource {
   }
 
   scalar(node: Node | null, what: string): Scalar {
+    node = this.deref(node) ?? null;
     if (isScalar(node) && ["string", "number", "boolean"].includes(typeof node.value)) {
       return node.value as Scalar;
     }
@@ -86,11 +137,13 @@ export class YamlSource {
   }
 
   bool(node: Node | null, what: string): boolean {
+    node = this.deref(node) ?? null;
     if (isScalar(node) && typeof node.value === "boolean") return node.value;
     throw new RunbookError("front-matter", `${what} must be true or false`, this.nodePos(node));
   }
 
   stringList(node: Node | null, what: string): string[] {
+    node = this.deref(node) ?? null;
     if (isSeq(node)) return node.items.map((item) => this.string(item as Node, `each item of ${what}`));
     throw new RunbookError("front-matter", `${what} must be a list such as [a, b]`, this.nodePos(node));
   }

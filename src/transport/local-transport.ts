@@ -47,6 +47,7 @@ export class LocalTransport implements Transport {
     if (this.closed)
       throw new TransportError("closed", `the local transport of ${this.host} was closed`, this.host);
     if (opts.signal?.aborted) return { code: null, timedOut: false, cancelled: true };
+    opts.onSend?.();
     const p = $({
       quiet: true,
       nothrow: true,

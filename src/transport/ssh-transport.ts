@@ -199,6 +199,7 @@ export class SshTransport implements Transport {
     await this.slots.acquire();
     try {
       if (opts.signal?.aborted) return { code: null, timedOut: false, cancelled: true };
+      opts.onSend?.();
       const channel = await this.openExec(client, remoteCommand(this.wrapper));
       return await this.follow(client, channel, script, opts);
     } finally {

@@ -6,6 +6,11 @@ export interface ExecOptions {
   /** Aborting kills the command (and everything it started) on the machine. */
   signal?: AbortSignal;
   /**
+   * The script is about to be sent to the machine (the connection is up): from here on it may run
+   * there, whatever happens to the runner or the connection.
+   */
+  onSend?(): void;
+  /**
    * The script has started on the machine: the PID of its process group, and what tells that process
    * from a later one with the same PID (start time and boot id where the machine has /proc; may be "").
    */

@@ -1,5 +1,5 @@
 import type { HostStatus } from "../engine/events.ts";
-import { describeCheck } from "../engine/process-check.ts";
+import { shortCheck } from "../engine/process-check.ts";
 import { type RunState, summarizeHosts } from "../engine/state.ts";
 import type { Plan, PlannedStep } from "../model/plan.ts";
 import { plural } from "../util/plural.ts";
@@ -236,7 +236,7 @@ function statusLine(v: Omit<View, "status">, { snapshot, question: q, ui, mode }
       return { text: `${numbered(q.step.id)} failed on ${hostList(q.failedHosts)}`, tone: "danger" };
     case "unknown-host":
       return {
-        text: `${numbered(q.step.id)} on ${q.host}: did it run? ${describeCheck(q.check)}`,
+        text: `${numbered(q.step.id)} on ${q.host}: state unknown, ${shortCheck(q.check)}`,
         tone: "danger",
       };
     case "rollback-on-abort":

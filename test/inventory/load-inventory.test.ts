@@ -33,6 +33,28 @@ describe("machines", () => {
     ]);
   });
 
+  test("YAML anchors, aliases and << merges are read as Ansible reads them", () => {
+    const inv = inventory(md`
+      hosts:
+        a: &ssh
+          user: rocketmq
+          port: 2222
+          roles: [broker]
+          vars: &v { heap: 1g }
+        b:
+          <<: *ssh
+          port: 2200
+        c:
+          <<: [*ssh]
+          vars: *v
+    `);
+    expect(inv.hosts.map((h) => [h.name, h.user, h.port, h.roles, h.vars])).toEqual([
+      ["a", "rocketmq", 2222, ["broker"], { heap: "1g" }],
+      ["b", "rocketmq", 2200, ["broker"], { heap: "1g" }],
+      ["c", "rocketmq", 2222, ["broker"], { heap: "1g" }],
+    ]);
+  });
+
   test("local machines default to 127.0.0.1 and the current user", () => {
     const inv = inventory(md`
       hosts:

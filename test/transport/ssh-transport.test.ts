@@ -183,6 +183,36 @@ describe("connections", () => {
     await t.close();
   });
 
+  test("a frozen connection (its sshd stopped) is found by keepalives and is lost, not failed", async () => {
+    const t = open(hostOf(2), { keepaliveMs: 200 });
+    const m = machine(2);
+    let markStarted = () => {};
+    const started = new Promise<void>((r) => {
+      markStarted = r;
+    });
+    const pending = run(t, "echo go; sleep 742", { onStdout: () => markStarted() });
+    await started;
+    const sessions = Bun.spawnSync(["pgrep", "-u", m.user, "-x", "sshd"])
+      .stdout.toString()
+      .trim()
+      .split("\n");
+    // A session of an earlier test may be ending at this moment: it is gone, nothing to signal.
+    const signal = (sig: NodeJS.Signals) => {
+      for (const pid of sessions.filter(Boolean))
+        try {
+          process.kill(Number(pid), sig);
+        } catch {}
+    };
+    signal("SIGSTOP");
+    try {
+      const e = await rejection(pending);
+      expect(e.code).toBe("lost");
+    } finally {
+      signal("SIGKILL");
+    }
+    Bun.spawnSync(["pkill", "-KILL", "-u", m.user, "-f", "sleep 742"]);
+  });
+
   test("close() ends the connection; exec after it is refused", async () => {
     const t = open(hostOf(0));
     expect((await run(t, "true")).code).toBe(0);
