@@ -40,6 +40,8 @@ export interface InteractiveOptions {
   autoRead: boolean;
   /** Stops the run: its running commands are stopped and it stays resumable. */
   stop(): void;
+  /** Aborted by a signal from outside (SIGTERM, a hung-up terminal). */
+  interrupted?: AbortSignal;
 }
 
 /** Renders the UI on the terminal and answers the engine's questions from the operator's keys. */
@@ -50,7 +52,7 @@ export async function startInteractive(io: Io, plan: Plan, opts: InteractiveOpti
   // Secrets already given are not asked for again.
   bridge.secret = async (name) => opts.secrets[name] ?? ask(name);
   // A signal (SIGTERM, a hung-up terminal) must not leave the engine waiting on a question nobody sees.
-  io.signal?.addEventListener("abort", () => bridge.abortAll(), { once: true });
+  opts.interrupted?.addEventListener("abort", () => bridge.abortAll(), { once: true });
   const store = new RunStore(50, Date.now, opts.resumeFrom, opts.earlierEvents);
   // A question comes after the events that led to it: publish those first, so the screen never asks
   // about step 2 while still showing step 1 as pending.
@@ -70,7 +72,7 @@ export async function startInteractive(io: Io, plan: Plan, opts: InteractiveOpti
     finished: async () => {
       store.flush();
       // Interrupted from outside (a signal, the terminal gone): nobody is there to press q.
-      if (io.signal?.aborted) app.unmount();
+      if (opts.interrupted?.aborted) app.unmount();
       await app.waitUntilExit();
       // The UI drew on the alternate screen, now gone: leave a record of the run in the terminal.
       io.out(runSummary(plan, store.getSnapshot().run));

@@ -6,8 +6,12 @@ export interface Io {
   color: boolean;
   cwd: string;
   env: Record<string, string | undefined>;
-  /** Aborted when the operator interrupts (Ctrl-C): running commands are stopped and the run is left resumable. */
-  signal?: AbortSignal;
+  /**
+   * Catches Ctrl-C, SIGTERM and SIGHUP from here on, as an AbortSignal: a run stops its commands on
+   * every machine and is left resumable. Only a run asks for it; until then (and in every other
+   * command) a signal ends the process at once, even in the middle of a long parse.
+   */
+  interrupts?(): AbortSignal;
   /** Present only when both stdin and stdout are a terminal: the interactive UI renders here. */
   terminal?: { stdin: NodeJS.ReadStream; stdout: NodeJS.WriteStream };
 }

@@ -10,23 +10,30 @@ for (const stream of [process.stdout, process.stderr]) {
     throw e;
   });
 }
-const interrupt = new AbortController();
-let interrupts = 0;
-for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-  process.on(sig, () => {
-    interrupts++;
-    if (interrupts === 1) {
-      process.stderr.write(`\nrunbook: ${sig}: stopping the running commands (again to quit at once)\n`);
-      interrupt.abort();
-      // A hung-up terminal cannot answer anything: give the run a moment to stop its commands, then go.
-      if (sig === "SIGHUP") setTimeout(() => process.exit(129), 5000).unref();
-    } else {
-      process.exit(130);
-    }
-  });
+/** Installed only when a run asks (see Io.interrupts): other commands die of a signal at once. */
+let interrupt: AbortController | undefined;
+function interrupts(): AbortSignal {
+  if (interrupt) return interrupt.signal;
+  const controller = new AbortController();
+  interrupt = controller;
+  let count = 0;
+  for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.on(sig, () => {
+      count++;
+      if (count === 1) {
+        process.stderr.write(`\nrunbook: ${sig}: stopping the running commands (again to quit at once)\n`);
+        controller.abort();
+        // A hung-up terminal cannot answer anything: give the run a moment to stop its commands, then go.
+        if (sig === "SIGHUP") setTimeout(() => process.exit(129), 5000).unref();
+      } else {
+        process.exit(130);
+      }
+    });
+  }
+  return controller.signal;
 }
 const code = await runCli(process.argv.slice(2), {
-  signal: interrupt.signal,
+  interrupts,
   terminal:
     process.stdin.isTTY && process.stdout.isTTY
       ? { stdin: process.stdin, stdout: process.stdout }

@@ -11,8 +11,11 @@ export interface DecisionSource {
   readonly who: string;
   /** Before a step runs: run, skip (with a reason) or abort. */
   beforeStep(step: PlannedStep): Promise<Decision>;
-  /** A destructive step: the operator must type `step.confirm`; returns what was typed, or undefined to go back. */
-  confirmWord(step: PlannedStep): Promise<string | undefined>;
+  /**
+   * A destructive step: the operator must type `step.confirm`; returns what was typed, or undefined to
+   * go back. `attempt` is 1, then more after a wrong word (at most MAX_WORD_ATTEMPTS).
+   */
+  confirmWord(step: PlannedStep, attempt: number): Promise<string | undefined>;
   /** Some machines failed: retry them, roll the step back, skip on, or abort. */
   afterFailure(step: PlannedStep, failedHosts: string[]): Promise<Decision>;
   /** On abort: which completed steps to roll back, offered newest first. */
@@ -27,6 +30,12 @@ export interface DecisionSource {
   /** A secret the plan needs; never journaled. */
   secret(name: string): Promise<string | undefined>;
 }
+
+/** Wrong confirmation words typed before a destructive step is refused. */
+export const MAX_WORD_ATTEMPTS = 3;
+
+/** Who made a decision that no person made (a step no machine matches is skipped). */
+export const RUNNER = "the runner";
 
 export interface AutoDecisionOptions {
   who: string;

@@ -27,7 +27,13 @@ export type Decision =
   /** Machines whose command's fate was unknown: it finished there (checked by whoever decided). */
   | { kind: "done"; hosts: string[] }
   /** Machines whose command's fate was unknown: run the step there again. */
-  | { kind: "rerun"; hosts: string[] };
+  | { kind: "rerun"; hosts: string[] }
+  /**
+   * The confirmation word of a destructive step was typed: right, or (each attempt journaled) wrong.
+   * What was typed is never journaled: a wrong attempt may be anything, a password typed in the wrong
+   * box included.
+   */
+  | { kind: "word"; right: boolean; attempt: number };
 
 /**
  * The one event stream of a run. The terminal UI, the plain reporter, the JSON writer and the journal

@@ -1,7 +1,7 @@
 import type { Plan, PlanHost, PlannedStep, PlannedTarget } from "../model/plan.ts";
 import { DEFERRED } from "../plan/scope.ts";
 import { type Transport, TransportError } from "../transport/transport.ts";
-import type { DecisionSource } from "./decisions.ts";
+import { type DecisionSource, MAX_WORD_ATTEMPTS, RUNNER } from "./decisions.ts";
 import type { Decision, EngineEvent, HostStatus, RunStatus } from "./events.ts";
 import { executeAction, exitText } from "./execute-action.ts";
 import { GcPacer } from "./gc-pacer.ts";
@@ -152,7 +152,7 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
 
   // A plan that only reads (a health check) protects nothing and must not stand in the way of one that
   // changes things: it takes no lock.
-  const readOnly = steps.every((s) => s.risk === "read");
+  const readOnly = steps.every((s) => s.skipped !== undefined || s.risk === "read");
   if (opts.lock && !readOnly) {
     const info: LockInfo = { runId: opts.runId, who: opts.lock.who, ...thisRunner(), since: now() };
     // Connections first, all at once; then the locks one by one in an order every runner shares, so
@@ -185,9 +185,10 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
     }
   }
 
-  const decide = async (step: PlannedStep, d: Promise<Decision>): Promise<Decision> => {
+  /** Journals a decision: a person's (through the decision source) unless `by` says the runner made it. */
+  const decide = async (step: PlannedStep, d: Promise<Decision>, by = decisions.who): Promise<Decision> => {
     const decision = await d;
-    emit({ type: "decision", at: now(), stepId: step.id, decision, by: decisions.who });
+    emit({ type: "decision", at: now(), stepId: step.id, decision, by });
     return decision;
   };
 
@@ -330,21 +331,30 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
           break;
       }
       if (step.risk !== "destructive") return "run";
-      const typed = await decisions.confirmWord(step);
-      if (typed === step.confirm) return "run";
-      if (typed === undefined) continue;
-      await decide(
-        step,
-        Promise.resolve({
-          kind: "abort",
-          reason:
-            typed === ""
-              ? "destructive step: its confirmation word was not given"
-              : "destructive step: the confirmation word typed was not the runbook's",
-        }),
-      );
-      return "refused";
+      const word = await confirmWord(step);
+      if (word !== "back") return word;
     }
+  };
+
+  /** Asks for a destructive step's word; each attempt, right or wrong, is journaled (never the text). */
+  const confirmWord = async (step: PlannedStep): Promise<"run" | "back" | "refused"> => {
+    for (let attempt = 1; attempt <= MAX_WORD_ATTEMPTS; attempt++) {
+      const typed = await decisions.confirmWord(step, attempt);
+      if (typed === undefined) return "back";
+      const right = typed === step.confirm;
+      await decide(step, Promise.resolve({ kind: "word", right, attempt }));
+      if (right) return "run";
+      // No word at all (a headless run without --confirm) is not worth asking again.
+      if (typed === "") break;
+    }
+    await decide(
+      step,
+      Promise.resolve({
+        kind: "abort",
+        reason: "destructive step: its confirmation word was not given",
+      }),
+    );
+    return "refused";
   };
 
   const completed: PlannedStep[] = [];
@@ -428,7 +438,7 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
     }
     if (prior?.status === "ok" || prior?.status === "skipped") continue;
     if (step.skipped) {
-      await decide(step, Promise.resolve({ kind: "skip", reason: step.skipped ?? "" }));
+      await decide(step, Promise.resolve({ kind: "skip", reason: step.skipped ?? "" }), RUNNER);
       continue;
     }
     const unknown = step.targets

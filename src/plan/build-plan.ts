@@ -238,7 +238,11 @@ function planStep(
   }
   if (step.actions.length > 0 && byHost.size === 0) {
     planned.skipped = "no machine matches its on= and when=";
-    planned.risk = "read";
+    // Nothing acts, but the reviewer still reads what the step is: its declared risk.
+    planned.risk = step.actions.reduce<Risk>(
+      (r, a) => (RISKS.indexOf(a.risk) > RISKS.indexOf(r) ? a.risk : r),
+      "read",
+    );
   }
   return planned;
 }

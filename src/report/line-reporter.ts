@@ -1,5 +1,7 @@
 import type { EngineEvent } from "../engine/events.ts";
+import { plainText } from "../util/clean-line.ts";
 import { plural } from "../util/plural.ts";
+import { describeDecision } from "./describe-decision.ts";
 import type { Style } from "./style.ts";
 
 /**
@@ -29,22 +31,28 @@ export function lineReporter(write: (text: string) => void, style: Style): (e: E
         return;
       case "decision": {
         const d = e.decision;
+        const where = `[${index.get(e.stepId)}/${total}] ${titles.get(e.stepId)}`;
         switch (d.kind) {
+          case "run":
+            return;
           case "skip":
-            write(
-              `${style.dim(`--- [${index.get(e.stepId)}/${total}] ${titles.get(e.stepId)}: skipped (${d.reason || "by operator"}) by ${e.by}`)}\n`,
-            );
+            write(`${style.dim(`--- ${where}: skipped (${d.reason || "by operator"}) by ${e.by}`)}\n`);
             return;
           case "abort":
             write(
               `${style.danger(`!!! ${titles.get(e.stepId)}: aborted by ${e.by}${d.reason ? `: ${d.reason}` : ""}`)}\n`,
             );
             return;
+          case "word":
+            write(
+              `${(d.right ? style.warn : style.danger)(`... ${where}: ${describeDecision(d)} (${e.by})`)}\n`,
+            );
+            return;
           case "retry":
           case "rollback":
-            write(`${style.warn(`... ${titles.get(e.stepId)}: ${d.kind} by ${e.by}`)}\n`);
-            return;
-          case "run":
+          case "done":
+          case "rerun":
+            write(`${style.warn(`... ${titles.get(e.stepId)}: ${describeDecision(d)} by ${e.by}`)}\n`);
             return;
         }
         return;
@@ -57,7 +65,7 @@ export function lineReporter(write: (text: string) => void, style: Style): (e: E
         const mark = e.stream === "stderr" ? style.warn("!") : "|";
         // One write per chunk, not per line: a step printing a million lines stays one write per chunk.
         const prefix = `    ${e.host} ${mark} `;
-        write(`${prefix}${e.text.replace(/\n$/, "").replaceAll("\n", `\n${prefix}`)}\n`);
+        write(`${prefix}${plainText(e.text).replace(/\n$/, "").replaceAll("\n", `\n${prefix}`)}\n`);
         return;
       }
       case "captured":

@@ -1,5 +1,7 @@
 import type { EngineEvent } from "../engine/events.ts";
 import type { Plan } from "../model/plan.ts";
+import { plainText } from "../util/clean-line.ts";
+import { describeDecision } from "./describe-decision.ts";
 
 /**
  * A run as a Markdown incident timeline: who decided what and when, what each machine did, and each
@@ -37,18 +39,7 @@ export function renderTimeline(runId: string, plan: Plan, events: EngineEvent[])
         row(e.at, "", "", e.resumed ? "run resumed" : "run started");
         break;
       case "decision": {
-        const d = e.decision;
-        row(
-          e.at,
-          e.stepId,
-          "",
-          d.kind === "skip"
-            ? `skipped: ${d.reason || "no reason given"}`
-            : d.kind === "run"
-              ? "confirmed"
-              : d.kind,
-          e.by,
-        );
+        row(e.at, e.stepId, "", describeDecision(e.decision), e.by);
         break;
       }
       case "step-started":
@@ -78,6 +69,8 @@ export function renderTimeline(runId: string, plan: Plan, events: EngineEvent[])
       case "step-finished":
       case "captured":
       case "output":
+      case "command-sent":
+      case "command-started":
         break;
     }
   }
@@ -91,7 +84,14 @@ export function renderTimeline(runId: string, plan: Plan, events: EngineEvent[])
   for (const [key, text] of outputs) {
     const [stepId = "", host = ""] = key.split("\u0000");
     const fence = text.includes("```") ? "~~~~" : "```";
-    out.push("", `### ${step(stepId)} on ${host}`, "", `${fence}text`, text.replace(/\n$/, ""), fence);
+    out.push(
+      "",
+      `### ${step(stepId)} on ${host}`,
+      "",
+      `${fence}text`,
+      plainText(text).replace(/\n$/, ""),
+      fence,
+    );
   }
   out.push("");
   return out.join("\n");

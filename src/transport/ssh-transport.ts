@@ -133,9 +133,11 @@ export type WrapperKind = "setsid-wait" | "portable";
  * directly (one shell less: about 4 ms per command on a small machine).
  */
 export function remoteCommand(kind: WrapperKind = "portable"): string {
-  const inner = kind === "setsid-wait" ? MARK_AND_RUN : PORTABLE_WRAPPER;
-  const start = kind === "setsid-wait" ? "exec setsid -w bash" : "exec bash";
-  return `${start} --noprofile --norc -c ${q(inner)} bash`;
+  if (kind === "portable") return `exec bash --noprofile --norc -c ${q(PORTABLE_WRAPPER)} bash`;
+  // setsid's own complaint when its child is killed ("setsid: child 123 did not exit normally") is
+  // not the command's output: setsid's stderr goes nowhere, the command gets the channel's back.
+  return `exec setsid -w bash --noprofile --norc -c ${q(`exec 2>&3 3>&-
+${MARK_AND_RUN}`)} bash 3>&2 2>/dev/null`;
 }
 
 /** Asks the login shell whether `setsid -w` works there. */

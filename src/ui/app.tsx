@@ -91,7 +91,7 @@ export function App(props: AppProps) {
   // A typed answer opens its box by itself when the engine asks for one.
   useEffect(() => {
     if (question?.kind === "confirm-word" && ui.modal.kind === "none")
-      dispatch({ type: "open", modal: { kind: "confirm-word", text: "", wrong: false } });
+      dispatch({ type: "open", modal: { kind: "confirm-word", text: "" } });
     if ((question?.kind === "secret" || question?.kind === "passphrase") && ui.modal.kind === "none")
       dispatch({ type: "open", modal: { kind: "secret", text: "" } });
   }, [question, ui.modal.kind]);

@@ -7,7 +7,7 @@ import type { HostKeyQuestion } from "../transport/transport.ts";
 /** What the engine is waiting for a person to answer. The UI shows one question at a time. */
 export type Question =
   | { kind: "before-step"; step: PlannedStep; answer(d: Decision): void }
-  | { kind: "confirm-word"; step: PlannedStep; answer(word: string | undefined): void }
+  | { kind: "confirm-word"; step: PlannedStep; attempt: number; answer(word: string | undefined): void }
   | { kind: "after-failure"; step: PlannedStep; failedHosts: string[]; answer(d: Decision): void }
   | { kind: "rollback-on-abort"; completed: PlannedStep[]; answer(steps: PlannedStep[]): void }
   | {
@@ -87,8 +87,8 @@ export class DecisionBridge implements DecisionSource {
     return this.ask<Decision>((answer) => ({ kind: "before-step", step, answer }));
   }
 
-  confirmWord(step: PlannedStep): Promise<string | undefined> {
-    return this.ask((answer) => ({ kind: "confirm-word", step, answer }));
+  confirmWord(step: PlannedStep, attempt = 1): Promise<string | undefined> {
+    return this.ask((answer) => ({ kind: "confirm-word", step, attempt, answer }));
   }
 
   afterFailure(step: PlannedStep, failedHosts: string[]): Promise<Decision> {

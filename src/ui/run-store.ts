@@ -1,6 +1,6 @@
 import type { EngineEvent } from "../engine/events.ts";
 import { initialRunState, type RunState, reduceRun } from "../engine/state.ts";
-import { cleanLine } from "./clean-line.ts";
+import { cleanLine } from "../util/clean-line.ts";
 
 export interface OutputLine {
   /** "note" lines are the UI's own markers in a machine's output (a retry, a rollback). */

@@ -4,7 +4,7 @@ export type Modal =
   | { kind: "help" }
   /** `empty`: Enter was pressed with no reason, which is not accepted (the reason is the audit trail). */
   | { kind: "skip-reason"; text: string; empty: boolean }
-  | { kind: "confirm-word"; text: string; wrong: boolean }
+  | { kind: "confirm-word"; text: string }
   | { kind: "secret"; text: string }
   | { kind: "quit" }
   /** Roll back a step that ran, on some machines (all when `hosts` is absent), once the operator says y. */
@@ -38,7 +38,6 @@ export type UiAction =
   | { type: "open"; modal: Modal }
   | { type: "type"; text: string }
   | { type: "backspace" }
-  | { type: "wrong-word" }
   | { type: "empty-reason" }
   | { type: "flash"; text: string | undefined }
   | { type: "close" };
@@ -89,7 +88,7 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
         case "secret":
           return { ...state, modal: { ...m, text: m.text + action.text } };
         case "confirm-word":
-          return { ...state, modal: { ...m, text: m.text + action.text, wrong: false } };
+          return { ...state, modal: { ...m, text: m.text + action.text } };
         case "none":
         case "help":
         case "quit":
@@ -115,10 +114,6 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
       }
       return state;
     }
-    case "wrong-word":
-      return state.modal.kind === "confirm-word"
-        ? { ...state, modal: { ...state.modal, text: "", wrong: true } }
-        : state;
     case "empty-reason":
       return state.modal.kind === "skip-reason"
         ? { ...state, modal: { ...state.modal, empty: true } }

@@ -203,13 +203,10 @@ function modalKey(c: KeyContext, modal: Modal, input: string, key: Key): void {
         return;
       }
       if (!enter) return typing(c, input, key);
-      const word = modal.text + typed;
-      if (q?.kind !== "confirm-word") return dispatch({ type: "close" });
-      if (word === q.step.confirm) {
-        dispatch({ type: "close" });
-        return q.answer(word);
-      }
-      return dispatch({ type: "wrong-word" });
+      // Right or wrong, the engine hears it: each attempt is journaled, and a wrong one asked again.
+      dispatch({ type: "close" });
+      if (q?.kind === "confirm-word") q.answer(modal.text + typed);
+      return;
     }
     case "secret": {
       if (!key.escape && !enter) return typing(c, input, key);

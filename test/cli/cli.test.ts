@@ -1,9 +1,39 @@
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Plan } from "../../src/model/plan.ts";
-import { runCli } from "./run-cli.ts";
+import { REPO, runCli } from "./run-cli.ts";
+
+describe("signals", () => {
+  test("SIGTERM ends check at once, even in the middle of a long parse (only a run stops its commands first)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "runbook-sigterm-"));
+    try {
+      const file = join(dir, "huge.md");
+      const step = (i: number) =>
+        `## Step ${i} {#s${i}}\n\nSome prose for step ${i}, *with* [links](x) and \`code\`.\n\n\`\`\`sh {on=app}\necho ${i}\n\`\`\`\n\n`;
+      writeFileSync(
+        file,
+        `---\ntitle: Huge\nroles: [app]\n---\n\n# P\n\n${Array.from({ length: 60_000 }, (_, i) => step(i)).join("")}`,
+      );
+      const proc = Bun.spawn(["bun", join(REPO, "src", "cli", "main.ts"), "check", file], {
+        cwd: REPO,
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+      await Bun.sleep(800);
+      expect(proc.exitCode).toBeNull();
+      const sent = performance.now();
+      proc.kill("SIGTERM");
+      await proc.exited;
+      expect(performance.now() - sent).toBeLessThan(1500);
+      expect(proc.signalCode).toBe("SIGTERM");
+      expect(await new Response(proc.stderr).text()).not.toContain("stopping the running commands");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
+});
 
 describe("runbook check", () => {
   test("a broken runbook exits 2 and names file:line:col with the fix", () => {

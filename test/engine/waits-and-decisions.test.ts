@@ -191,11 +191,33 @@ describe("decisions between steps", () => {
     expect(existsSync(join(back.home("m1"), "wiped"))).toBe(false);
     expect(r.result.state.steps.wipe?.skipReason).toBe("not tonight");
 
+    // Each wrong word is journaled (never what was typed) and asked again; the third refuses the run.
     const wrong = setup("word-wrong", body);
-    const w = await run(wrong, scripted([], ["wipe"]));
+    const w = await run(wrong, scripted([], ["wipe", "wipeit", "Wipe-it"]));
     expect(w.result.status).toBe("aborted");
     expect(w.result.refused).toBe(true);
     expect(existsSync(join(wrong.home("m1"), "wiped"))).toBe(false);
+    const words = w.events.filter((e) => e.type === "decision" && e.decision.kind === "word");
+    expect(words.map((e) => (e.type === "decision" ? e.decision : undefined))).toEqual([
+      { kind: "word", right: false, attempt: 1 },
+      { kind: "word", right: false, attempt: 2 },
+      { kind: "word", right: false, attempt: 3 },
+    ]);
+    expect(JSON.stringify(w.events)).not.toContain("wipeit");
+
+    // A wrong word, then the right one: both journaled, and the step runs.
+    const second = setup("word-second", body);
+    const ok = await run(second, scripted([], ["wip", "wipe-it"]));
+    expect(ok.result.status).toBe("ok");
+    expect(existsSync(join(second.home("m1"), "wiped"))).toBe(true);
+    expect(
+      ok.events
+        .filter((e) => e.type === "decision" && e.decision.kind === "word")
+        .map((e) => e.type === "decision" && e.decision),
+    ).toEqual([
+      { kind: "word", right: false, attempt: 1 },
+      { kind: "word", right: true, attempt: 2 },
+    ]);
   });
 
   test("after a failure, rolling back some machines asks again; the others stay as they are", async () => {

@@ -481,7 +481,7 @@ describe("when=", () => {
     expect(e.code).toBe("undefined-variable");
   });
 
-  test("a step whose actions run nowhere is skipped, with read risk", () => {
+  test("a step whose actions run nowhere is skipped, and shows its declared risk", () => {
     const p = plan(md`
       ## Wipe
       ~~~sh {on=all when="mode == 'fast' && cluster == 'test'" risk=destructive}
@@ -491,7 +491,7 @@ describe("when=", () => {
     const s = planStep(p, "wipe");
     expect(s.targets).toEqual([]);
     expect(s.skipped).toBe("no machine matches its on= and when=");
-    expect(s.risk).toBe("read");
+    expect(s.risk).toBe("destructive");
     expect(s.confirm).toBeUndefined();
     // With the variable changed, it runs.
     const p2 = plan(

@@ -332,7 +332,7 @@ describe("runbook run in a terminal", () => {
     const s = "auto";
     start(s, `run ${shellWord(file)} -i ${shellWord(inventory)} --break-lock --var region=eu --auto-read`);
     await tmux.waitFor(s, "? token");
-    tmux.type(s, "x");
+    tmux.type(s, "xyz");
     tmux.keys(s, "Enter");
     const screen = await tmux.waitFor(s, 'next: step 2/6 "Optional extra" [change]');
     expect(screen.text).toMatch(/✓ Who am I/);

@@ -183,17 +183,21 @@ describe("the screen", () => {
     expect(await answer).toEqual({ kind: "skip", reason: "not today" });
   });
 
-  test("a destructive step: the box opens by itself, a wrong word is refused, the right one runs it", async () => {
+  test("a destructive step: the box opens by itself; a wrong word goes to the engine, which asks again", async () => {
     const app = renderApp(plan);
     push(app, [runStarted(plan), ...stepOk(check), ...stepOk(install)]);
-    const word = app.bridge.confirmWord(wipe);
+    const first = app.bridge.confirmWord(wipe, 1);
     const f = await app.waitFor('Destructive: type "wipe-it" to run it');
     expect(f.split("\n")[2]).toBe('step 3/3 "Wipe the data" is destructive: type its word to run it');
     expect(f).toContain('step 3/3 "Wipe the data" on d1.');
+    expect(f).not.toContain("not the word");
     await app.press("wipe\r");
-    await app.waitFor("> █  not the word");
+    // The engine journals the wrong attempt and asks again: the box says so.
+    expect(await first).toBe("wipe");
+    const second = app.bridge.confirmWord(wipe, 2);
+    await app.waitFor("> █  that was not the word (attempt 2 of 3)");
     await app.press("wipe-it\r");
-    expect(await word).toBe("wipe-it");
+    expect(await second).toBe("wipe-it");
   });
 
   test("Esc backs out of the typed word: nothing runs", async () => {

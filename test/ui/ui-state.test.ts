@@ -2,18 +2,14 @@ import { describe, expect, test } from "bun:test";
 import { initialUiState, type UiState, uiReducer } from "../../src/ui/ui-state.ts";
 
 describe("uiReducer", () => {
-  test("typing, backspace and a wrong word in the confirmation box", () => {
+  test("typing and backspace in the confirmation box", () => {
     let s: UiState = uiReducer(initialUiState, {
       type: "open",
-      modal: { kind: "confirm-word", text: "", wrong: false },
+      modal: { kind: "confirm-word", text: "" },
     });
     for (const c of "wipx") s = uiReducer(s, { type: "type", text: c });
     s = uiReducer(s, { type: "backspace" });
-    expect(s.modal).toEqual({ kind: "confirm-word", text: "wip", wrong: false });
-    s = uiReducer(s, { type: "wrong-word" });
-    expect(s.modal).toEqual({ kind: "confirm-word", text: "", wrong: true });
-    s = uiReducer(s, { type: "type", text: "w" });
-    expect(s.modal).toEqual({ kind: "confirm-word", text: "w", wrong: false });
+    expect(s.modal).toEqual({ kind: "confirm-word", text: "wip" });
   });
 
   test("an empty skip reason is flagged until something is typed", () => {

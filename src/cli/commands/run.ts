@@ -144,7 +144,8 @@ async function execute(
     }
   }
   const controller = new AbortController();
-  io.signal?.addEventListener("abort", () => controller.abort(), { once: true });
+  const interrupted = io.interrupts?.();
+  interrupted?.addEventListener("abort", () => controller.abort(), { once: true });
   const front: FrontEnd = interactive
     ? await startInteractive(io, plan, {
         who: me,
@@ -154,6 +155,7 @@ async function execute(
         secrets,
         autoRead: opts.autoRead ?? false,
         stop: () => controller.abort(),
+        interrupted,
       })
     : headless(io, opts, me, secrets);
   let result: Awaited<ReturnType<typeof run>>;

@@ -1,4 +1,5 @@
 import { Box, Text } from "ink";
+import { MAX_WORD_ATTEMPTS } from "../../engine/decisions.ts";
 import { describeCheck } from "../../engine/process-check.ts";
 import type { PlannedStep } from "../../model/plan.ts";
 import type { Question } from "../decision-bridge.ts";
@@ -70,7 +71,10 @@ export function boxContent(c: BoxContext): BoxContent | undefined {
           `${step ? c.numberOf(step.id) : ""} "${step?.title ?? ""}" on ${hostList(step?.targets.map((t) => t.host) ?? [])}. Enter runs it, Esc goes back.`,
         ],
         input: modal.text,
-        error: modal.wrong ? "not the word" : undefined,
+        error:
+          q?.kind === "confirm-word" && q.attempt > 1
+            ? `that was not the word (attempt ${q.attempt} of ${MAX_WORD_ATTEMPTS})`
+            : undefined,
         full: false,
       };
     }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { cleanLine } from "../../src/ui/clean-line.ts";
+import { cleanLine, plainText } from "../../src/util/clean-line.ts";
 
 describe("cleanLine", () => {
   test.each([
@@ -15,5 +15,13 @@ describe("cleanLine", () => {
     ["ünïcode ✓ stays", "ünïcode ✓ stays"],
   ])("%j -> %j", (input, expected) => {
     expect(cleanLine(input)).toBe(expected);
+  });
+});
+
+describe("plainText", () => {
+  test("drops escape codes and control characters, keeps tabs and newlines, and the last redraw of a line", () => {
+    expect(plainText("\x1b[0m\x1b[0mApache Maven 3.8.7\n")).toBe("Apache Maven 3.8.7\n");
+    expect(plainText("a\tb\x07c\n 10%\r 50%\r100%\nnext\x1b]0;title\x07 end")).toBe("a\tbc\n100%\nnext end");
+    expect(plainText("nothing to do\n")).toBe("nothing to do\n");
   });
 });

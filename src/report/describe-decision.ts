@@ -1,0 +1,25 @@
+import type { Decision } from "../engine/events.ts";
+
+/** A decision as an operator reads it in a log or a timeline. */
+export function describeDecision(d: Decision): string {
+  switch (d.kind) {
+    case "run":
+      return "confirmed";
+    case "skip":
+      return `skipped: ${d.reason || "no reason given"}`;
+    case "retry":
+      return "retry on the machines that failed";
+    case "rollback":
+      return `roll back${d.stepId ? ` step ${d.stepId}` : ""}${d.hosts ? ` on ${d.hosts.join(", ")}` : ""}`;
+    case "abort":
+      return d.reason ? `aborted: ${d.reason}` : "aborted";
+    case "done":
+      return `counted as done on ${d.hosts.join(", ")}`;
+    case "rerun":
+      return `run again on ${d.hosts.join(", ")}`;
+    case "word":
+      return d.right
+        ? "typed the confirmation word"
+        : `typed a wrong confirmation word (attempt ${d.attempt})`;
+  }
+}
