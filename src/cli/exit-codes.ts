@@ -5,6 +5,8 @@ export const EXIT = {
   invalidInput: 2,
   aborted: 3,
   refused: 4,
+  /** The run reached its end, but nothing ran, or nothing was checked, on any machine. */
+  nothingRan: 5,
   internal: 70,
 } as const;
 

@@ -16,6 +16,7 @@ Exit codes:
   2   invalid input: bad arguments, a runbook or inventory with errors
   3   aborted by the operator
   4   refused: lock held, host key unknown or changed, saved plan out of date
+  5   nothing ran: no machine matched, or every check was not applicable
   70  internal error (a bug: please report it with the output)
 `;
 
@@ -75,7 +76,12 @@ export async function runCli(argv: string[], io: Io): Promise<ExitCode> {
   const runOptions = (cmd: Command) =>
     cmd
       .option("-y, --yes", "run without asking: confirms read and change steps (headless, plain output)")
-      .option("--confirm <word>", "with --yes: the word that lets destructive steps run")
+      .option(
+        "--confirm <word>",
+        "with --yes: the word that lets destructive steps run (repeat it for steps with different words)",
+        collect,
+        [],
+      )
       .option(
         "--auto-read",
         "in the terminal UI: run read-only steps without asking (the a key turns it off and on)",

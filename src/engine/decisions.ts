@@ -16,6 +16,12 @@ export interface DecisionSource {
    * go back. `attempt` is 1, then more after a wrong word (at most MAX_WORD_ATTEMPTS).
    */
   confirmWord(step: PlannedStep, attempt: number): Promise<string | undefined>;
+  /**
+   * Before anything runs: can this source confirm that destructive step when it comes? A headless run
+   * without the step's word is refused before step 1, not halfway (false). Undefined: a person will be
+   * asked when it comes.
+   */
+  canConfirm?(step: PlannedStep): boolean;
   /** Some machines failed: retry them, roll the step back, skip on, or abort. */
   afterFailure(step: PlannedStep, failedHosts: string[]): Promise<Decision>;
   /** On abort: which completed steps to roll back, offered newest first. */
@@ -39,8 +45,8 @@ export const RUNNER = "the runner";
 
 export interface AutoDecisionOptions {
   who: string;
-  /** The word given with --confirm: destructive steps whose confirmation word equals it may run. */
-  confirm?: string;
+  /** The words given with --confirm: destructive steps whose confirmation word is one of them may run. */
+  confirm?: string | string[];
   /** What to do with machines in an unknown state on resume (default: stop and ask for a person). */
   unknown?: "rerun" | "done" | "abort";
   /** Roll back the failed step and then every completed one, instead of stopping with the hint. */
@@ -51,14 +57,18 @@ export interface AutoDecisionOptions {
 
 /** `--yes`: confirms read and change steps; destructive ones only with the right `--confirm WORD`. */
 export function autoDecisions(opts: AutoDecisionOptions): DecisionSource {
+  const words = opts.confirm === undefined ? [] : Array.isArray(opts.confirm) ? opts.confirm : [opts.confirm];
   return {
     who: opts.who,
     async beforeStep() {
       return { kind: "run" };
     },
-    async confirmWord() {
+    async confirmWord(step) {
       // No --confirm is a wrong word, not a step back: a headless run must not loop.
-      return opts.confirm ?? "";
+      return words.find((w) => w === step.confirm) ?? words[0] ?? "";
+    },
+    canConfirm(step) {
+      return step.confirm !== undefined && words.includes(step.confirm);
     },
     async afterFailure() {
       return opts.rollbackOnFailure ? { kind: "rollback" } : { kind: "abort" };

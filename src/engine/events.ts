@@ -9,12 +9,15 @@ export type HostStatus =
   | "ok"
   | "failed"
   | "skipped"
+  /** The command said the step does not apply to this machine (not_applicable): nothing was checked. */
+  | "not-applicable"
   | "rolled-back"
   | "unknown";
 
 export type StepStatus = HostStatus;
 
-export type RunStatus = "running" | "ok" | "failed" | "aborted";
+/** `empty`: the run reached its end, but nothing ran (or nothing was checked) anywhere. */
+export type RunStatus = "running" | "ok" | "failed" | "aborted" | "empty";
 
 export type Decision =
   | { kind: "run" }
@@ -70,6 +73,8 @@ export type EngineEvent =
       exitCode: number | null;
       durationMs: number;
       error?: string;
+      /** Not an error: why the step did not apply to the machine. */
+      detail?: string;
     }
   | {
       type: "step-finished";
@@ -90,6 +95,22 @@ export type EngineEvent =
       failedStep?: string;
       /** The keep-going checks that failed, in order, when the run reached its end. */
       failedChecks?: string[];
+      /** Why an `empty` run is empty. */
+      reason?: string;
+      /** What the steps came to: ran somewhere, not applicable anywhere, skipped. */
+      counts?: RunCounts;
     };
+
+export interface RunCounts {
+  steps: number;
+  /** Steps that ran on at least one machine (or, with no commands, were confirmed by a person). */
+  ran: number;
+  /** Steps whose commands said, on every machine, that they do not apply there. */
+  notApplicable: number;
+  /** Steps skipped: by the operator, --from/--only, or because no machine matches them. */
+  skipped: number;
+  /** Machine by machine: how often a step passed, failed, or did not apply. */
+  hosts: { ok: number; failed: number; notApplicable: number };
+}
 
 export type EventOf<T extends EngineEvent["type"]> = Extract<EngineEvent, { type: T }>;

@@ -3,8 +3,15 @@ import { shellQuote } from "../plan/shell-quote.ts";
 import { processIdOf } from "../transport/script-on-stdin.ts";
 import type { ExecResult, RemoteProcess, Transport } from "../transport/transport.ts";
 import type { HostStatus } from "./events.ts";
-import { hereDocument, type LateValue, scriptOf } from "./script-of.ts";
+import {
+  hereDocument,
+  type LateValue,
+  NOT_APPLICABLE_EXIT,
+  NOT_APPLICABLE_MARK,
+  scriptOf,
+} from "./script-of.ts";
 import { CANCELLED } from "./state.ts";
+import { NotApplicable } from "./ts-action.ts";
 
 export interface ActionContext {
   transport: Transport;
@@ -29,6 +36,8 @@ export interface ActionOutcome {
   exitCode: number | null;
   error?: string;
   captured?: string;
+  /** The command said the step does not apply to this machine, and why (see not_applicable). */
+  notApplicable?: string;
 }
 
 /** Runs one action on one machine, with its retries. Never throws for a failing command. */
@@ -48,7 +57,7 @@ export async function executeAction(action: PlannedAction, ctx: ActionContext): 
     }
     if (ctx.signal.aborted) return { ok: false, exitCode: null, error: CANCELLED };
     outcome = await executeOnce(action, ctx);
-    if (outcome.ok) return outcome;
+    if (outcome.ok || outcome.notApplicable !== undefined) return outcome;
   }
   return outcome;
 }
@@ -69,6 +78,10 @@ async function executeOnce(action: PlannedAction, ctx: ActionContext): Promise<A
         await ctx.runTs(action.code);
         return { ok: true, exitCode: 0 };
       } catch (e) {
+        if (e instanceof NotApplicable) {
+          ctx.output("stdout", `not applicable here: ${e.message || "(no reason given)"}\n`);
+          return { ok: false, exitCode: null, notApplicable: e.message };
+        }
         return { ok: false, exitCode: null, error: `ts action failed: ${(e as Error).message}` };
       }
     case "shell":
@@ -78,6 +91,7 @@ async function executeOnce(action: PlannedAction, ctx: ActionContext): Promise<A
 
 async function runForeground(action: PlannedShell, ctx: ActionContext): Promise<ActionOutcome> {
   let stdout = "";
+  const na = new NotApplicableFilter((t) => ctx.output("stderr", t));
   const script = scriptOf(action.run, ctx.late);
   const res = await ctx.transport.exec(script, {
     timeoutMs: action.timeoutMs,
@@ -90,11 +104,16 @@ async function runForeground(action: PlannedShell, ctx: ActionContext): Promise<
       if (action.capture || action.expect) stdout = (stdout + t).slice(-KEEP_STDOUT);
       ctx.output("stdout", t);
     },
-    onStderr: (t) => ctx.output("stderr", t),
+    onStderr: (t) => na.push(t),
   });
+  na.end();
   if (res.cancelled) return { ok: false, exitCode: null, error: CANCELLED };
   if (res.timedOut)
     return { ok: false, exitCode: null, error: `timed out after ${action.timeoutMs / 1000}s` };
+  if (res.code === NOT_APPLICABLE_EXIT && na.reason !== undefined) {
+    ctx.output("stdout", `not applicable here: ${na.reason || "(no reason given)"}\n`);
+    return { ok: false, exitCode: res.code, notApplicable: na.reason };
+  }
   if (res.code !== 0) return { ok: false, exitCode: res.code, error: exitText(res) };
   if (action.expect && !new RegExp(action.expect, "m").test(stdout)) {
     return { ok: false, exitCode: res.code, error: `output does not match /${action.expect}/` };
@@ -313,6 +332,49 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     }
     signal.addEventListener("abort", done, { once: true });
   });
+}
+
+/**
+ * Takes not_applicable's marker line out of a command's stderr (it is for the runner, not the
+ * operator) and keeps its reason; everything else passes as it came.
+ */
+class NotApplicableFilter {
+  reason: string | undefined;
+  private held = "";
+
+  constructor(private readonly out: (text: string) => void) {}
+
+  push(chunk: string): void {
+    const text = this.held + chunk;
+    this.held = "";
+    const at = text.indexOf(NOT_APPLICABLE_MARK);
+    if (at < 0) {
+      // A marker may be cut between two chunks: hold back a tail that could be its start.
+      const rs = text.lastIndexOf("\x1e");
+      if (rs >= 0 && NOT_APPLICABLE_MARK.startsWith(text.slice(rs))) {
+        this.held = text.slice(rs);
+        if (rs > 0) this.out(text.slice(0, rs));
+      } else this.out(text);
+      return;
+    }
+    const nl = text.indexOf("\n", at);
+    if (nl < 0) {
+      if (at > 0) this.out(text.slice(0, at));
+      this.held = text.slice(at);
+      return;
+    }
+    this.reason = text.slice(at + NOT_APPLICABLE_MARK.length, nl).trim();
+    const rest = text.slice(0, at) + text.slice(nl + 1);
+    if (rest !== "") this.out(rest);
+  }
+
+  end(): void {
+    if (this.held === "") return;
+    const held = this.held;
+    this.held = "";
+    if (held.startsWith(NOT_APPLICABLE_MARK)) this.reason = held.slice(NOT_APPLICABLE_MARK.length).trim();
+    else this.out(held);
+  }
 }
 
 /** Why a command ended badly, as the operator should read it. */

@@ -1,8 +1,8 @@
-import type { Plan, PlanHost, PlannedStep, PlannedTarget } from "../model/plan.ts";
+import { NO_MACHINE, type Plan, type PlanHost, type PlannedStep, type PlannedTarget } from "../model/plan.ts";
 import { DEFERRED } from "../plan/scope.ts";
 import { type Transport, TransportError } from "../transport/transport.ts";
 import { type DecisionSource, MAX_WORD_ATTEMPTS, RUNNER } from "./decisions.ts";
-import type { Decision, EngineEvent, HostStatus, RunStatus } from "./events.ts";
+import type { Decision, EngineEvent, HostStatus, RunCounts, RunStatus } from "./events.ts";
 import { executeAction, exitText } from "./execute-action.ts";
 import { GcPacer } from "./gc-pacer.ts";
 import { acquireLock, type LockInfo, releaseLock } from "./lock.ts";
@@ -10,7 +10,7 @@ import { Masker, MIN_SECRET_LENGTH, type StreamMasker } from "./masker.ts";
 import { checkProcess, describeCheck } from "./process-check.ts";
 import { thisRunner } from "./runner-alive.ts";
 import { MissingLateValue, scriptOf } from "./script-of.ts";
-import { initialRunState, type RunState, reduceRun } from "./state.ts";
+import { initialRunState, type RunState, reduceRun, runCounts } from "./state.ts";
 import { runTsAction } from "./ts-action.ts";
 
 export interface RunOptions {
@@ -79,6 +79,14 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
   }
 
   const steps = plan.phases.flatMap((p) => p.steps);
+  const fromIndex = opts.from === undefined ? 0 : steps.findIndex((s) => s.id === opts.from);
+  /** Whether the run will come to this step and run it (as far as can be known before step 1). */
+  const willRun = (step: PlannedStep): boolean => {
+    if (step.skipped !== undefined || steps.indexOf(step) < fromIndex) return false;
+    if (opts.only && !opts.only.includes(step.id)) return false;
+    const prior = opts.resumeFrom?.steps[step.id]?.status;
+    return prior !== "ok" && prior !== "skipped" && prior !== "not-applicable";
+  };
   emit({
     type: "run-started",
     at: now(),
@@ -150,15 +158,50 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
     return c;
   };
 
+  // Refuse before acting: everything that can be known before step 1 is checked before step 1. A
+  // destructive step that this run cannot confirm, and every machine's host key and login, whatever
+  // the risk: a run never acts on some machines and then stops at one it could not reach.
+  const refusals: { host?: string; reason: string }[] = [];
+  for (const step of steps.filter(willRun)) {
+    if (step.risk === "destructive" && decisions.canConfirm?.(step) === false) {
+      refusals.push({
+        reason: `step ${step.id} ("${step.title}") is destructive and this run cannot confirm it: add --confirm ${JSON.stringify(step.confirm ?? "")} (its word) to run it headless, or run it in a terminal; nothing was run`,
+      });
+    }
+  }
+  if (refusals.length === 0) {
+    const opened = await Promise.all(
+      plan.hosts.map(async (h) => {
+        try {
+          await (await connect(h.name)).open();
+          return undefined;
+        } catch (e) {
+          if (e instanceof TransportError && e.code !== "connect-failed") refused = true;
+          return {
+            host: h.name,
+            reason: `${(e as Error).message}${/Nothing was run/.test((e as Error).message) ? "" : "; nothing was run"}`,
+          };
+        }
+      }),
+    );
+    for (const o of opened) if (o) refusals.push(o);
+  }
+  if (refusals.length > 0) {
+    for (const r of refusals)
+      emit({ type: "refused", at: now(), ...(r.host ? { host: r.host } : {}), reason: r.reason });
+    emit({ type: "run-finished", at: now(), status: "aborted" });
+    await closeAll();
+    return { status: "aborted", refused: true, state, failedChecks: [] };
+  }
+
   // A plan that only reads (a health check) protects nothing and must not stand in the way of one that
   // changes things: it takes no lock.
   const readOnly = steps.every((s) => s.skipped !== undefined || s.risk === "read");
   if (opts.lock && !readOnly) {
     const info: LockInfo = { runId: opts.runId, who: opts.lock.who, ...thisRunner(), since: now() };
-    // Connections first, all at once; then the locks one by one in an order every runner shares, so
-    // of two runs racing for the same machines one always gets them all (the other is refused at the
-    // first machine they share, holding nothing of the rest).
-    await Promise.all(plan.hosts.map((h) => connect(h.name).catch(() => undefined)));
+    // The locks one by one in an order every runner shares, so of two runs racing for the same
+    // machines one always gets them all (the other is refused at the first machine they share,
+    // holding nothing of the rest).
     let problem: { host: string; reason: string } | undefined;
     for (const h of [...plan.hosts].sort((a, b) => lockOrder(a).localeCompare(lockOrder(b)))) {
       try {
@@ -200,7 +243,12 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
     const host = target.host;
     emit({ type: "host-status", at: now(), stepId: step.id, host, status: "running" });
     const streams = outputOf(step.id, host);
-    const finished = (outcome: Outcome, exitCode: number | null, error?: string): Outcome => {
+    const finished = (
+      outcome: Outcome,
+      exitCode: number | null,
+      error?: string,
+      detail?: string,
+    ): Outcome => {
       emit({
         type: "host-finished",
         at: now(),
@@ -209,7 +257,8 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
         status: outcome,
         exitCode,
         durationMs: Date.now() - started,
-        ...(error === undefined ? {} : { error: masker.mask(error) }),
+        ...(error === undefined ? {} : { error }),
+        ...(detail === undefined ? {} : { detail }),
       });
       return outcome;
     };
@@ -265,6 +314,8 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
       streams.flush();
       if (outcome.captured !== undefined && action.kind === "shell" && action.capture)
         captured(action.capture, outcome.captured);
+      if (outcome.notApplicable !== undefined)
+        return finished("not-applicable", outcome.exitCode, undefined, outcome.notApplicable);
       if (!outcome.ok) return finished("failed", outcome.exitCode, outcome.error);
     }
     return finished("ok", 0);
@@ -369,18 +420,27 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
     // A run that reached its end is over: its changes are not undone because a check failed.
     if (status !== "ok" && !reachedEnd && completed.length > 0) {
       const chosen = await decisions.rollbackOnAbort([...completed].reverse());
+      // Only where the step did something: not where it did not apply.
       for (const s of chosen)
         await rollbackStep(
           s,
-          s.targets.map((t) => t.host),
+          s.targets
+            .map((t) => t.host)
+            .filter((h) => state.steps[s.id]?.hosts[h]?.status !== "not-applicable"),
         );
     }
+    const counts = runCounts(state);
+    // A run in which nothing ran, or nothing was checked, is not a pass.
+    const empty = status === "ok" && counts.ran === 0 ? emptyReason(counts, state) : undefined;
+    if (empty) status = "empty";
     emit({
       type: "run-finished",
       at: now(),
       status,
       failedStep,
       ...(reachedEnd && failedChecks.length > 0 ? { failedChecks: [...failedChecks] } : {}),
+      ...(empty ? { reason: empty } : {}),
+      counts,
     });
     // An unfinished run keeps its locks: it is resumable, and nobody else should act meanwhile.
     if (reachedEnd) await releaseAll();
@@ -436,7 +496,7 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
       }
       continue;
     }
-    if (prior?.status === "ok" || prior?.status === "skipped") continue;
+    if (prior?.status === "ok" || prior?.status === "skipped" || prior?.status === "not-applicable") continue;
     if (step.skipped) {
       await decide(step, Promise.resolve({ kind: "skip", reason: step.skipped ?? "" }), RUNNER);
       continue;
@@ -455,7 +515,11 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
     }
     if (go === "skip") continue;
     emit({ type: "step-started", at: now(), stepId: step.id, hosts: step.targets.map((t) => t.host) });
-    let pending = step.targets.filter((t) => state.steps[step.id]?.hosts[t.host]?.status !== "ok");
+    const done = (t: PlannedTarget) => {
+      const status = state.steps[step.id]?.hosts[t.host]?.status;
+      return status === "ok" || status === "not-applicable";
+    };
+    let pending = step.targets.filter((t) => !done(t));
     for (;;) {
       const results = await mapLimit(pending, opts.parallel ?? 16, (t) => runHost(step, t));
       if (signal.aborted) return finish("aborted", step.id);
@@ -470,8 +534,10 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
         continue;
       }
       if (failed.length === 0) {
-        emit({ type: "step-finished", at: now(), stepId: step.id, status: "ok" });
-        completed.push(step);
+        const hosts = Object.values(state.steps[step.id]?.hosts ?? {});
+        const none = hosts.length > 0 && hosts.every((h) => h.status === "not-applicable");
+        emit({ type: "step-finished", at: now(), stepId: step.id, status: none ? "not-applicable" : "ok" });
+        if (!none) completed.push(step);
         break;
       }
       if (step.keepGoing) {
@@ -519,8 +585,18 @@ function fillText(text: string, late: (name: string) => string | undefined): str
   return text.replace(DEFERRED, (whole, name: string) => late(name) ?? whole);
 }
 
+/** Why a run that reached its end with nothing run is empty, as the operator should read it. */
+function emptyReason(counts: RunCounts, state: RunState): string {
+  if (counts.notApplicable > 0)
+    return `nothing checked: every step was not applicable on every machine (${counts.notApplicable} of ${counts.steps})`;
+  const byRunner = state.order.every((id) => state.steps[id]?.skipReason === NO_MACHINE);
+  return byRunner
+    ? "nothing ran: no machine of the plan matched its steps (check --limit and the inventory's roles)"
+    : "nothing ran: every step was skipped";
+}
+
 /** How one step ended on one machine. */
-type Outcome = "ok" | "failed" | "unknown";
+type Outcome = "ok" | "failed" | "unknown" | "not-applicable";
 
 /** Locks are taken in one order shared by every runner: by login, then address and port. */
 function lockOrder(h: PlanHost): string {

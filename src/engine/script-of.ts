@@ -16,10 +16,20 @@ export class MissingLateValue extends Error {
 }
 
 /**
- * The script that runs: one line of assignments, quoted here, then the planned script, whose values
- * are expansions of those variables. The assignments share the script's first line, so the line
- * numbers in bash's own error messages stay the runbook's.
+ * The script that runs: one line (the not_applicable helper and the assignments, quoted here), then
+ * the planned script, whose values are expansions of those variables. That line is the script's first
+ * line too, so the line numbers in bash's own error messages stay the runbook's.
  */
+/**
+ * What a command calls to say the step does not apply to this machine (nothing to check there):
+ * `not_applicable "no broker configured on this machine"`. It ends the command; the runner reports the
+ * machine as not applicable (never as ok), and a run in which nothing applied anywhere is not a pass.
+ * The marker and the exit code together say it, so no program's own exit code can be mistaken for it.
+ */
+export const NOT_APPLICABLE_EXIT = 113;
+export const NOT_APPLICABLE_MARK = "\x1erb-not-applicable\x1e";
+const NOT_APPLICABLE_FN = `not_applicable() { printf '\\036rb-not-applicable\\036%s\\n' "$*" >&2; exit ${NOT_APPLICABLE_EXIT}; }`;
+
 export function scriptOf(run: ShellRun, late: LateValue): string {
   const assigns = Object.entries(run.values).map(([name, value]) => `${name}=${shellQuote(value)}`);
   for (const [name, variable] of Object.entries(run.late)) {
@@ -33,7 +43,7 @@ export function scriptOf(run: ShellRun, late: LateValue): string {
     if (value === undefined) throw new MissingLateValue(name);
     return value;
   });
-  return assigns.length === 0 ? script : `${assigns.join(" ")}; ${script}`;
+  return `${NOT_APPLICABLE_FN}; ${assigns.length === 0 ? "" : `${assigns.join(" ")}; `}${script}`;
 }
 
 /**

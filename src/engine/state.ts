@@ -1,4 +1,4 @@
-import type { EngineEvent, HostStatus, RunStatus, StepStatus } from "./events.ts";
+import type { EngineEvent, EventOf, HostStatus, RunCounts, RunStatus, StepStatus } from "./events.ts";
 
 export interface HostState {
   status: HostStatus;
@@ -36,6 +36,8 @@ export interface RunState {
   current?: string;
   /** Captured variables per machine, for the steps still to run. */
   captured: Record<string, Record<string, string>>;
+  /** How the run ended, as its run-finished event says. */
+  ended?: Omit<EventOf<"run-finished">, "type" | "at">;
 }
 
 export const initialRunState: RunState = { status: "idle", order: [], steps: {}, captured: {} };
@@ -63,6 +65,7 @@ export function reduceRun(state: RunState, event: EngineEvent): RunState {
         planHash: event.planHash,
         title: event.title,
         status: "running",
+        ended: undefined,
         order: event.steps.map((s) => s.id),
         steps,
       };
@@ -121,6 +124,7 @@ export function reduceRun(state: RunState, event: EngineEvent): RunState {
         exitCode: event.exitCode,
         durationMs: event.durationMs,
         error: event.error,
+        ...(event.detail !== undefined ? { detail: event.detail } : {}),
         ...(h.sent ? { sent: true } : {}),
         ...(h.process ? { process: h.process } : {}),
       }));
@@ -138,8 +142,10 @@ export function reduceRun(state: RunState, event: EngineEvent): RunState {
       );
     case "step-finished":
       return updateStep(state, event.stepId, (s) => ({ ...s, status: event.status }));
-    case "run-finished":
-      return { ...state, status: event.status, current: undefined };
+    case "run-finished": {
+      const { type: _t, at: _a, ...ended } = event;
+      return { ...state, status: event.status, current: undefined, ended };
+    }
     case "output":
     case "refused":
       return state;
@@ -155,7 +161,38 @@ export function summarizeHosts(hosts: Record<string, HostState>): StepStatus {
   }
   if (all.every((s) => s === "rolled-back")) return "rolled-back";
   if (all.every((s) => s === "skipped")) return "skipped";
+  if (all.every((s) => s === "not-applicable")) return "not-applicable";
   return "ok";
+}
+
+/** What a run's steps came to (see RunCounts), from its state. */
+export function runCounts(state: RunState): RunCounts {
+  const counts: RunCounts = {
+    steps: 0,
+    ran: 0,
+    notApplicable: 0,
+    skipped: 0,
+    hosts: { ok: 0, failed: 0, notApplicable: 0 },
+  };
+  for (const id of state.order) {
+    const step = state.steps[id];
+    if (!step) continue;
+    counts.steps++;
+    const hosts = Object.values(step.hosts);
+    for (const h of hosts) {
+      if (h.status === "ok") counts.hosts.ok++;
+      else if (h.status === "failed") counts.hosts.failed++;
+      else if (h.status === "not-applicable") counts.hosts.notApplicable++;
+    }
+    if (step.status === "skipped") counts.skipped++;
+    else if (step.status === "not-applicable") counts.notApplicable++;
+    else if (
+      hosts.some((h) => h.status === "ok" || h.status === "failed" || h.status === "rolled-back") ||
+      (hosts.length === 0 && step.status === "ok")
+    )
+      counts.ran++;
+  }
+  return counts;
 }
 
 function updateStep(state: RunState, id: string, f: (s: StepState) => StepState): RunState {

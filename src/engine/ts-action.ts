@@ -8,6 +8,13 @@ export interface TsContext {
   $(command: string): Promise<{ stdout: string; stderr: string; code: number | null }>;
   log(text: string): void;
   capture(name: string, value: string): void;
+  /** Ends the action: the step does not apply to this machine (see not_applicable in shell). */
+  notApplicable(reason: string): never;
+}
+
+/** Thrown by ctx.notApplicable: not a failure, the step does not apply here. */
+export class NotApplicable extends Error {
+  override readonly name = "NotApplicable";
 }
 
 export interface TsActionEnv {
@@ -55,6 +62,9 @@ export async function runTsAction(code: string, env: TsActionEnv): Promise<void>
     },
     log: (text) => env.output("stdout", text.endsWith("\n") ? text : `${text}\n`),
     capture: env.capture,
+    notApplicable: (reason) => {
+      throw new NotApplicable(reason);
+    },
   };
   const inner = (await fn(ctx)) as ((c: TsContext) => Promise<void>) | undefined;
   if (typeof inner === "function") await inner(ctx);

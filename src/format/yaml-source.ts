@@ -124,6 +124,18 @@ export class YamlSource {
     throw new RunbookError("front-matter", `${what} must be text`, this.nodePos(node));
   }
 
+  /** Text only: a number or true/false where a name or a path belongs is a mistake, not a value. */
+  text(node: Node | null, what: string, hint?: string): string {
+    node = this.deref(node) ?? null;
+    if (isScalar(node) && typeof node.value === "string") return node.value;
+    const got = isScalar(node)
+      ? node.value === null
+        ? "nothing"
+        : `${typeof node.value} ${String(node.value)}`
+      : "not text";
+    throw new RunbookError("inventory", `${what} must be text, not ${got}`, this.nodePos(node), hint);
+  }
+
   scalar(node: Node | null, what: string): Scalar {
     node = this.deref(node) ?? null;
     if (isScalar(node) && ["string", "number", "boolean"].includes(typeof node.value)) {

@@ -124,8 +124,22 @@ function readHost(
   pos: Host["pos"],
   sshConfig: SSHConfig,
 ): Host {
-  const fields = new Map(y.entries(node, `machine ${name}`, HOST_KEYS).map(([k, v]) => [k, v]));
+  const entries = y.entries(node, `machine ${name}`, HOST_KEYS);
+  const fields = new Map(entries.map(([k, v]) => [k, v]));
+  const keyPos: NonNullable<Host["keyPos"]> = {};
+  for (const [k, , p] of entries) {
+    if (k === "identity" || k === "known_hosts" || k === "address" || k === "user") keyPos[k] = p;
+  }
   const str = (k: string) => (fields.has(k) ? y.string(fields.get(k) ?? null, `${k} of ${name}`) : undefined);
+  /** A text value that names something (an address, a user, a file): never empty, never a number. */
+  const name_ = (k: string, hint: string) => {
+    if (!fields.has(k)) return undefined;
+    const v = fields.get(k) ?? null;
+    const text = y.text(v, `${k} of ${name}`, hint);
+    if (text.trim() === "")
+      throw new RunbookError("inventory", `${k} of ${name} is empty`, y.nodePos(v), hint);
+    return text;
+  };
   const transport = (str("transport") ?? "ssh") as TransportKind;
   if (!TRANSPORTS.includes(transport)) {
     throw new RunbookError(
@@ -154,21 +168,35 @@ function readHost(
       y.nodePos(fields.get("port")),
     );
   }
+  const addressText = name_(
+    "address",
+    "write the machine's host name or IP address, or leave address out to use its name",
+  );
   const address =
-    transport === "local" ? (str("address") ?? "127.0.0.1") : (fromSsh("HostName") ?? str("address") ?? name);
-  const identity = str("identity") ?? fromSsh("IdentityFile");
+    transport === "local" ? (addressText ?? "127.0.0.1") : (fromSsh("HostName") ?? addressText ?? name);
+  const identity =
+    name_("identity", "write the path of a private key file, or leave identity out") ??
+    fromSsh("IdentityFile");
+  const knownHosts = name_(
+    "known_hosts",
+    'write the path of a known_hosts file, quoted if it looks like a number ("5")',
+  );
   return {
     name,
     transport,
     address,
     port,
-    user: str("user") ?? fromSsh("User") ?? (transport === "local" ? currentUser() : undefined),
+    user:
+      name_("user", "write the login user, or leave user out to use the ssh config's or your own") ??
+      fromSsh("User") ??
+      (transport === "local" ? currentUser() : undefined),
     identity: identity ? expandHome(identity) : undefined,
     agent: fields.has("agent") ? y.bool(fields.get("agent") ?? null, `agent of ${name}`) : false,
-    knownHosts: str("known_hosts") ? expandHome(str("known_hosts") as string) : undefined,
+    knownHosts: knownHosts ? expandHome(knownHosts) : undefined,
     roles,
     vars: fields.has("vars") ? readVars(y, fields.get("vars") ?? null, `vars of ${name}`) : {},
     pos,
+    ...(Object.keys(keyPos).length > 0 ? { keyPos } : {}),
   };
 }
 

@@ -18,6 +18,8 @@ export interface Host {
   roles: string[];
   vars: Record<string, Scalar>;
   pos: SourcePos;
+  /** Where some keys of the machine stand in the inventory, for errors found later (a missing key file). */
+  keyPos?: Partial<Record<"identity" | "known_hosts" | "address" | "user", SourcePos>>;
 }
 
 export interface Inventory {

@@ -3,6 +3,9 @@ import type { Note, Risk, SourcePos } from "./runbook.ts";
 
 export const PLAN_FORMAT = "runbook-plan/1";
 
+/** Why a step with commands runs nowhere (every action's on= and when= leave no machine). */
+export const NO_MACHINE = "no machine matches its on= and when=";
+
 /**
  * Shell text as it runs on a machine. Values never stand in the script as text: each `{{ }}` is a
  * parameter expansion of a preamble variable, which the runner assigns (quoting the value itself)

@@ -6,6 +6,7 @@ import { parseTemplate, type TemplatePart } from "../format/template.ts";
 import { RunbookError } from "../model/errors.ts";
 import type { Inventory } from "../model/inventory.ts";
 import {
+  NO_MACHINE,
   PLAN_FORMAT,
   type Plan,
   type PlanHost,
@@ -93,7 +94,10 @@ export function buildPlan(runbook: Runbook, inventory: Inventory, opts: PlanOpti
 
   // Every machine the plan acts on: the runbook's roles, and any machine named with on=@name.
   const targeted = new Set(phases.flatMap((p) => p.steps.flatMap((s) => s.targets.map((t) => t.host))));
-  const acting = inventory.hosts.filter((h) => participants.includes(h) || targeted.has(h.name));
+  // Outside --limit the runner does not act, so it neither connects nor locks there.
+  const acting = inventory.hosts.filter(
+    (h) => (participants.includes(h) && targets.allows(h.name)) || targeted.has(h.name),
+  );
   const hosts: PlanHost[] = acting.map((h) => {
     const scope = scopeFor(h.name);
     const vars: Record<string, string> = {};
@@ -237,7 +241,7 @@ function planStep(
     planned.confirm = scopeFor(confirmSource.host).render(confirmSource.text, "text", confirmSource.pos).text;
   }
   if (step.actions.length > 0 && byHost.size === 0) {
-    planned.skipped = "no machine matches its on= and when=";
+    planned.skipped = NO_MACHINE;
     // Nothing acts, but the reviewer still reads what the step is: its declared risk.
     planned.risk = step.actions.reduce<Risk>(
       (r, a) => (RISKS.indexOf(a.risk) > RISKS.indexOf(r) ? a.risk : r),

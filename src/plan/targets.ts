@@ -19,6 +19,11 @@ export class Targets {
     if (limit) this.limit = new Set(limit.flatMap((l) => this.limitNames(l)));
   }
 
+  /** Whether --limit (if any) lets the runner act on this machine. */
+  allows(host: string): boolean {
+    return !this.limit || this.limit.has(host);
+  }
+
   /** Machines that play at least one of this runbook's roles, in inventory order. */
   participants(): Host[] {
     return this.inventory.hosts.filter((h) => h.roles.some((r) => this.roles.has(r)));

@@ -19,7 +19,7 @@ export function describeDecision(d: Decision): string {
       return `run again on ${d.hosts.join(", ")}`;
     case "word":
       return d.right
-        ? "typed the confirmation word"
-        : `typed a wrong confirmation word (attempt ${d.attempt})`;
+        ? "the confirmation word was given"
+        : `a wrong confirmation word was given (attempt ${d.attempt})`;
   }
 }

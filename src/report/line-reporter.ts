@@ -1,4 +1,4 @@
-import type { EngineEvent } from "../engine/events.ts";
+import type { EngineEvent, RunCounts } from "../engine/events.ts";
 import { plainText } from "../util/clean-line.ts";
 import { plural } from "../util/plural.ts";
 import { describeDecision } from "./describe-decision.ts";
@@ -74,6 +74,8 @@ export function lineReporter(write: (text: string) => void, style: Style): (e: E
       case "host-finished": {
         const secs = (e.durationMs / 1000).toFixed(1);
         if (e.status === "ok") write(`    ${e.host}: ${style.ok("ok")} (${secs}s)\n`);
+        else if (e.status === "not-applicable")
+          write(`    ${e.host}: ${style.dim(`not applicable${e.detail ? `: ${e.detail}` : ""}`)}\n`);
         else
           write(
             `    ${e.host}: ${style.danger(e.status.toUpperCase())}${e.exitCode !== null ? ` exit ${e.exitCode}` : ""} (${secs}s)${e.error ? `: ${e.error}` : ""}\n`,
@@ -93,14 +95,32 @@ export function lineReporter(write: (text: string) => void, style: Style): (e: E
         write(`${style.danger(`refused: ${e.reason}`)}\n`);
         return;
       case "run-finished": {
-        const text = e.failedChecks
-          ? `run finished: ${e.status}: ${plural(e.failedChecks.length, "check")} failed: ${e.failedChecks.join(", ")}`
-          : `run finished: ${e.status}${e.failedStep ? ` at step ${e.failedStep}` : ""}`;
+        const text =
+          e.status === "empty"
+            ? `run finished: ${e.reason ?? "nothing ran"}`
+            : e.failedChecks
+              ? `run finished: ${e.status}: ${plural(e.failedChecks.length, "check")} failed: ${e.failedChecks.join(", ")}`
+              : `run finished: ${e.status}${e.failedStep ? ` at step ${e.failedStep}` : ""}`;
         write(`${e.status === "ok" ? style.ok(text) : style.danger(text)}\n`);
+        if (e.counts && e.status !== "aborted") write(`${style.dim(`    ${countsText(e.counts)}`)}\n`);
         return;
       }
     }
   };
+}
+
+/** How many steps ran, did not apply, were skipped; and machine by machine. */
+export function countsText(c: RunCounts): string {
+  const parts = [`${c.ran} of ${plural(c.steps, "step")} ran`];
+  if (c.notApplicable > 0) parts.push(`${c.notApplicable} not applicable anywhere`);
+  if (c.skipped > 0) parts.push(`${c.skipped} skipped`);
+  const h = c.hosts;
+  const machines = [
+    `${h.ok} passed`,
+    ...(h.failed ? [`${h.failed} failed`] : []),
+    ...(h.notApplicable ? [`${h.notApplicable} not applicable`] : []),
+  ];
+  return `${parts.join(", ")}; on the machines: ${machines.join(", ")}`;
 }
 
 export function jsonReporter(write: (text: string) => void): (e: EngineEvent) => void {

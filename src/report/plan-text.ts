@@ -36,6 +36,13 @@ export function renderPlanText(plan: Plan, style: Style, cwd?: string): string {
   if (plan.limit) out.push(`  --limit    ${plan.limit.join(",")}`);
   if (plan.secrets.length > 0)
     out.push(`  secrets    ${plan.secrets.join(", ")} (asked at run time, never shown)`);
+  const acting = steps.filter((s) => s.targets.some((t) => t.actions.length > 0));
+  if (acting.length === 0 && steps.some((s) => s.skipped))
+    out.push(
+      style.danger(
+        `  nothing would run: no machine of the plan matches its steps${plan.limit ? ` (--limit ${plan.limit.join(",")})` : ""}; a run of it ends "nothing ran" (exit 5)`,
+      ),
+    );
   out.push("");
   out.push(style.bold("Machines"));
   for (const h of plan.hosts) out.push(`  ${hostLine(h)}`);

@@ -123,6 +123,11 @@ export class LocalTransport implements Transport {
     }
   }
 
+  async open(): Promise<void> {
+    if (this.closed)
+      throw new TransportError("closed", `the local transport of ${this.host} was closed`, this.host);
+  }
+
   async upload(path: string, content: string, mode: number): Promise<void> {
     const full = path === "~" ? this.home : path.startsWith("~/") ? join(this.home, path.slice(2)) : path;
     const target = isAbsolute(full) ? full : join(this.home, full);

@@ -209,6 +209,11 @@ export class SshTransport implements Transport {
     }
   }
 
+  /** Logs in now (host key, authentication), rather than at the first command. */
+  async open(): Promise<void> {
+    await this.connection();
+  }
+
   async upload(path: string, content: string, mode: number): Promise<void> {
     const client = await this.connection();
     const fail = (e: unknown): never => {
@@ -565,7 +570,9 @@ export class SshTransport implements Transport {
       if (pass === undefined) {
         throw new TransportError(
           "auth-failed",
-          `no passphrase given for the key ${file} (${this.label})`,
+          attempt > 1
+            ? `wrong passphrase for the key ${file} (${this.label})`
+            : `no passphrase given for the key ${file} (${this.label})`,
           this.host,
         );
       }

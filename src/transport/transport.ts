@@ -42,6 +42,8 @@ export interface Transport {
    * fate is unknown.
    */
   exec(script: string, opts?: ExecOptions): Promise<ExecResult>;
+  /** Reaches the machine now (host key, login), so a problem shows before any command runs. */
+  open(): Promise<void>;
   /** Writes a file on the machine, creating its directory; `~/` means the login user's home. */
   upload(path: string, content: string, mode: number): Promise<void>;
   close(): Promise<void>;

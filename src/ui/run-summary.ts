@@ -42,6 +42,8 @@ function outcome(status: RunState["status"]): string {
       return "failed";
     case "aborted":
       return "stopped";
+    case "empty":
+      return "nothing ran";
     case "running":
     case "idle":
       return "not finished";

@@ -47,6 +47,8 @@ export function statusGlyph(status: HostStatus): string {
       return "✗";
     case "skipped":
       return "↷";
+    case "not-applicable":
+      return "–";
     case "rolled-back":
       return "↺";
     case "unknown":
@@ -58,6 +60,7 @@ export function statusColor(status: HostStatus, theme: Theme): string | undefine
   switch (status) {
     case "pending":
     case "skipped":
+    case "not-applicable":
       return theme.muted;
     case "awaiting-decision":
       return theme.accent;

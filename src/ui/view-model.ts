@@ -58,7 +58,7 @@ export interface ViewInput {
   mode: Mode;
 }
 
-const DONE: readonly HostStatus[] = ["ok", "skipped", "rolled-back"];
+const DONE: readonly HostStatus[] = ["ok", "skipped", "not-applicable", "rolled-back"];
 
 export function stepEntries(plan: Plan): StepEntry[] {
   return plan.phases.flatMap((p) => p.steps.map((step) => ({ step, phase: p.title })));
@@ -215,6 +215,8 @@ function statusLine(v: Omit<View, "status">, { snapshot, question: q, ui, mode }
           text: `run failed at ${stepNumber(v.current)} · ${HOW_TO_RESUME}`,
           tone: "danger",
         };
+      case "empty":
+        return { text: `run finished: ${snapshot.run.ended?.reason ?? "nothing ran"}`, tone: "warning" };
       case "aborted":
       case "running":
       case "idle":

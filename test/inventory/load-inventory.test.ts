@@ -293,6 +293,34 @@ describe("errors", () => {
       at(3, 16),
       undefined,
     ],
+    [
+      "an empty address",
+      'hosts:\n  a:\n    address: ""\n',
+      "address of a is empty",
+      at(3, 14),
+      "write the machine's host name or IP address, or leave address out to use its name",
+    ],
+    [
+      "an empty user",
+      "hosts:\n  a: { user: '' }\n",
+      "user of a is empty",
+      at(2, 14),
+      "write the login user, or leave user out to use the ssh config's or your own",
+    ],
+    [
+      "known_hosts that is a number, not a file name",
+      "hosts:\n  a:\n    known_hosts: 5\n",
+      "known_hosts of a must be text, not number 5",
+      at(3, 18),
+      'write the path of a known_hosts file, quoted if it looks like a number ("5")',
+    ],
+    [
+      "an identity that is not text",
+      "hosts:\n  a:\n    identity: true\n",
+      "identity of a must be text, not boolean true",
+      at(3, 15),
+      "write the path of a private key file, or leave identity out",
+    ],
   ];
   for (const [name, yaml, message, pos, hint] of cases) {
     test(name, () => {

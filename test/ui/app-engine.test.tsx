@@ -77,7 +77,9 @@ describe("the UI drives the engine", () => {
     const r = start("skip", "## Touch {#touch}\n\n```sh {on=app}\ntouch ~/touched\n```\n");
     await r.app.waitFor("Enter runs it");
     await r.app.press("s", ..."disk is full", KEYS.enter);
-    await r.app.waitFor("run finished ok");
+    // Its only step skipped: the run did nothing, and says so rather than "ok".
+    await r.app.waitFor("run finished: nothing ran: every step was skipped");
+    expect((await r.result).status).toBe("empty");
     expect(existsSync(join(r.home("m1"), "touched"))).toBe(false);
     const skip = r.events.find((e) => e.type === "decision" && e.decision.kind === "skip");
     expect(skip).toMatchObject({ decision: { kind: "skip", reason: "disk is full" }, by: "tester@host" });

@@ -484,7 +484,7 @@ describe("the step card", () => {
     const app = renderApp(planOf(rb), { mode: "DRY RUN" });
     await app.waitFor("1/2 First");
     await app.press(KEYS.down);
-    const f = await app.waitFor("2/2 Only in mode b [read]");
+    const f = await app.waitFor("2/2 Only in mode b [change]");
     expect(f).toContain("skipped: no machine matches its on= and when=");
     expect(f).toMatch(/›· First/);
     expect(f).toMatch(/▸· Only in mode b/);

@@ -32,7 +32,7 @@ export interface RunOpts {
   var: string[];
   limit?: string;
   yes?: boolean;
-  confirm?: string;
+  confirm?: string[];
   from?: string;
   only?: string;
   json?: boolean;
@@ -200,6 +200,8 @@ async function execute(
   switch (result.status) {
     case "ok":
       return EXIT.ok;
+    case "empty":
+      return EXIT.nothingRan;
     case "failed":
       return result.refused ? EXIT.refused : EXIT.stepFailed;
     case "aborted":
@@ -318,7 +320,12 @@ function replan(saved: Plan): { plan: Plan; inventory: Inventory; runbook: Runbo
   return { plan, inventory, runbook };
 }
 
-/** Headless runs read an encrypted key's passphrase from RUNBOOK_SSH_PASSPHRASE; it is never logged. */
-function passphraseFromEnv(io: Io): PassphraseSource {
-  return async ({ attempt }) => (attempt === 1 ? io.env.RUNBOOK_SSH_PASSPHRASE : undefined);
+/**
+ * Headless runs read an encrypted key's passphrase from RUNBOOK_SSH_PASSPHRASE; it is never logged.
+ * Without it there is no way to get one, and an encrypted key is refused before the first login.
+ */
+function passphraseFromEnv(io: Io): PassphraseSource | undefined {
+  const pass = io.env.RUNBOOK_SSH_PASSPHRASE;
+  if (pass === undefined) return undefined;
+  return async ({ attempt }) => (attempt === 1 ? pass : undefined);
 }
