@@ -113,40 +113,40 @@ describe("a lost connection", () => {
   }, 60_000);
 });
 
-describe("per machine: only where the command may have run", () => {
-  test("a machine the runner never sent the command to runs on resume without a question; the other is decided about", async () => {
+describe("per machine: each unknown machine is looked at and decided about on its own", () => {
+  test("--unknown rerun runs it again where it ended, never where it still runs", async () => {
     const [m1, m2] = [harness.machine("m1"), harness.machine("m2")];
-    for (const m of [m1, m2]) rmSync(join(m.home, "pm"), { force: true });
-    // Read-only, so no lock: each connection opens when its machine's turn comes.
+    for (const m of [m1, m2]) for (const f of ["pm", "pm-start"]) rmSync(join(m.home, f), { force: true });
     const file = runbook(
       "permachine",
-      "## Step {#step}\n\n```sh {on=app risk=read}\necho x >> ~/pm; sleep 3\n```\n",
+      '## Step {#step}\n\n```sh {on=app}\necho s >> ~/pm-start\nif [ "$(whoami)" = rbtest2 ]; then sleep 6; else sleep 1; fi\necho x >> ~/pm\n```\n',
     );
-    // m2's sshd is frozen: its connection hangs, so nothing is ever sent there.
-    process.kill(m2.pid, "SIGSTOP");
-    let proc: ReturnType<typeof spawnCli> | undefined;
-    try {
-      proc = spawnCli(["run", file, "-i", inventory, "--yes"]);
-      await until("m1 to run it", () => lines(join(m1.home, "pm")) === 1);
-      await Bun.sleep(200);
-      proc.kill(9);
-      await proc.exited;
-    } finally {
-      process.kill(m2.pid, "SIGCONT");
-    }
+    const proc = spawnCli(["run", file, "-i", inventory, "--yes", "--break-lock"]);
+    await until(
+      "both to start",
+      () => lines(join(m1.home, "pm-start")) === 1 && lines(join(m2.home, "pm-start")) === 1,
+    );
+    proc.kill(9);
+    await proc.exited;
+    await until("m1's command to end", () => lines(join(m1.home, "pm")) === 1);
     const { id } = newestRun("permachine");
-    await Bun.sleep(3200); // m1's command ends
-    const r = runCli(["resume", id, "--yes", "--unknown", "done"], { env });
-    expect(r.code).toBe(0);
-    expect(r.stdout).toContain("m1");
-    // m1 was counted as done (it had run); m2, never reached, ran once now.
-    expect(lines(join(m1.home, "pm"))).toBe(1);
-    expect(lines(join(m2.home, "pm"))).toBe(1);
+    const r = runCli(["resume", id, "--yes", "--unknown", "rerun"], { env });
+    // m1's command had ended: it is to run again there. m2's still runs: not there, and the step
+    // does not run anywhere until every machine of it is decided about.
+    expect(r.code).toBe(3);
+    expect(r.stdout).toContain("m1: unknown for not running any more");
+    expect(r.stdout).toContain("m2: not run again, because its command is still running there");
+    expect(lines(join(m1.home, "pm-start"))).toBe(1);
+    expect(lines(join(m2.home, "pm-start"))).toBe(1);
+    await until("m2's command to end", () => lines(join(m2.home, "pm")) === 1);
+    const done = runCli(["resume", id, "--yes", "--unknown", "done"], { env });
+    expect(done.code).toBe(0);
+    // m1 ran once more (as decided), m2 was counted as done (it had ended): once each, never twice at once.
+    expect(lines(join(m1.home, "pm-start"))).toBe(2);
+    expect(lines(join(m2.home, "pm-start"))).toBe(1);
     const journal = readFileSync(newestRun("permachine").journal, "utf8");
-    expect(journal).toContain('"decision":{"kind":"done","hosts":["m1"]}');
-    expect(journal).toContain(
-      '"host":"m2","status":"pending","detail":"the runner stopped before anything was sent here"',
-    );
+    expect(journal).toContain('"decision":{"kind":"rerun","hosts":["m1"]}');
+    expect(journal).toContain('"decision":{"kind":"done","hosts":["m2"]}');
   }, 60_000);
 });
 

@@ -65,7 +65,7 @@ describe("the shipped runbooks", () => {
       expect(r.code).toBe(0);
       expect(r.stdout).toContain("7 ok, 0 with problems");
     }
-  });
+  }, 20_000);
 
   test("an on-call runbook planned without the broker it is about names the variable and how to give it", () => {
     const r = runCli(["check", "runbooks/rocketmq/master-down-async.md", "-i", EXAMPLE]);
