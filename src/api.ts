@@ -133,6 +133,7 @@ export async function run(p: Plan, input: RunInput): Promise<RunOutcome> {
       from: input.from,
       only: input.only,
       resumeFrom: input.resumeFrom,
+      by: me,
       lock: lock === false ? undefined : { who: me, breakStale: lock === true ? false : lock.breakStale },
     });
     return { ...result, runId, journalDir: journal?.dir };

@@ -50,11 +50,22 @@ export type EngineEvent =
       planHash: string;
       title: string;
       resumed: boolean;
+      /** Who started (or resumed) the run: user@host. */
+      by?: string;
       steps: { id: string; title: string; phase: string; risk: Risk; hosts: string[] }[];
     }
   | { type: "step-started"; at: string; stepId: string; hosts: string[] }
   | { type: "decision"; at: string; stepId: string; decision: Decision; by: string }
-  | { type: "host-status"; at: string; stepId: string; host: string; status: HostStatus; detail?: string }
+  | {
+      type: "host-status";
+      at: string;
+      stepId: string;
+      host: string;
+      status: HostStatus;
+      detail?: string;
+      /** How long what now runs (or is waited for) may take, so its elapsed time can be shown against it. */
+      timeoutMs?: number;
+    }
   /**
    * A command of the step is being sent to the machine: from here on, a runner that dies cannot know
    * whether it ran there, and the machine's state becomes unknown rather than pending.
@@ -75,6 +86,8 @@ export type EngineEvent =
       error?: string;
       /** Not an error: why the step did not apply to the machine. */
       detail?: string;
+      /** A failed (or unknown) machine's last lines of output, stderr first: what went wrong, whole. */
+      tail?: string[];
     }
   | {
       type: "step-finished";
@@ -99,7 +112,18 @@ export type EngineEvent =
       reason?: string;
       /** What the steps came to: ran somewhere, not applicable anywhere, skipped. */
       counts?: RunCounts;
+      /** Every machine a step failed on (or whose state is unknown), with why and its last lines. */
+      failures?: Failure[];
     };
+
+export interface Failure {
+  stepId: string;
+  host: string;
+  status: "failed" | "unknown";
+  exitCode: number | null;
+  error?: string;
+  tail?: string[];
+}
 
 export interface RunCounts {
   steps: number;

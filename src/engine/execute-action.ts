@@ -26,7 +26,7 @@ export interface ActionContext {
   remoteRunDir: string;
   signal: AbortSignal;
   output(stream: "stdout" | "stderr", text: string): void;
-  status(status: HostStatus, detail?: string): void;
+  status(status: HostStatus, detail?: string, timeoutMs?: number): void;
   /** Runs a TypeScript action in the runner. */
   runTs(code: string): Promise<void>;
 }
@@ -90,6 +90,7 @@ async function executeOnce(action: PlannedAction, ctx: ActionContext): Promise<A
 }
 
 async function runForeground(action: PlannedShell, ctx: ActionContext): Promise<ActionOutcome> {
+  ctx.status("running", undefined, action.timeoutMs);
   let stdout = "";
   const na = new NotApplicableFilter((t) => ctx.output("stderr", t));
   const script = scriptOf(action.run, ctx.late);
@@ -209,7 +210,7 @@ async function waitFor(
   logOffset: number,
 ): Promise<ActionOutcome> {
   const deadline = Date.now() + wait.timeoutMs;
-  ctx.status("waiting", describeWait(wait));
+  ctx.status("waiting", describeWait(wait), wait.timeoutMs);
   const pattern = wait.pattern ? new RegExp(wait.pattern) : undefined;
   let offset = logOffset;
   let pending = "";

@@ -1,5 +1,11 @@
-import { NO_MACHINE, type Plan, type PlanHost, type PlannedStep, type PlannedTarget } from "../model/plan.ts";
-import { DEFERRED } from "../plan/scope.ts";
+import {
+  DEFERRED,
+  NO_MACHINE,
+  type Plan,
+  type PlanHost,
+  type PlannedStep,
+  type PlannedTarget,
+} from "../model/plan.ts";
 import { type Transport, TransportError } from "../transport/transport.ts";
 import { type DecisionSource, MAX_WORD_ATTEMPTS, RUNNER } from "./decisions.ts";
 import type { Decision, EngineEvent, HostStatus, RunCounts, RunStatus } from "./events.ts";
@@ -10,7 +16,7 @@ import { Masker, MIN_SECRET_LENGTH, type StreamMasker } from "./masker.ts";
 import { checkProcess, describeCheck } from "./process-check.ts";
 import { thisRunner } from "./runner-alive.ts";
 import { MissingLateValue, scriptOf } from "./script-of.ts";
-import { initialRunState, type RunState, reduceRun, runCounts } from "./state.ts";
+import { initialRunState, type RunState, reduceRun, runCounts, runFailures } from "./state.ts";
 import { runTsAction } from "./ts-action.ts";
 
 export interface RunOptions {
@@ -30,6 +36,8 @@ export interface RunOptions {
   only?: string[];
   /** State rebuilt from the journal of an earlier, interrupted run of the same plan. */
   resumeFrom?: RunState;
+  /** Who runs it (user@host), journaled with the run's start. */
+  by?: string;
   /** Lock every machine of the plan for this run; without it no lock is taken (tests, dry runs). */
   lock?: { who: string; breakStale: boolean };
 }
@@ -51,9 +59,10 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
   const masker = new Masker();
   const gc = new GcPacer();
   /** A machine's output for a step, masked as it streams, in whole lines, on the event stream. */
-  const outputOf = (stepId: string, host: string) =>
+  const outputOf = (stepId: string, host: string, tails?: Tails) =>
     new LineStreams(masker, (stream, text) => {
       emit({ type: "output", at: now(), stepId, host, stream, text });
+      tails?.add(stream, text);
       gc.add(text.length);
     });
   const signal = opts.signal ?? new AbortController().signal;
@@ -94,6 +103,7 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
     planHash: plan.hash,
     title: plan.runbook.title,
     resumed: opts.resumeFrom !== undefined,
+    ...(opts.by ? { by: opts.by } : {}),
     steps: steps.map((s) => ({
       id: s.id,
       title: s.title,
@@ -242,13 +252,15 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
     const started = Date.now();
     const host = target.host;
     emit({ type: "host-status", at: now(), stepId: step.id, host, status: "running" });
-    const streams = outputOf(step.id, host);
+    const tails = new Tails();
+    const streams = outputOf(step.id, host, tails);
     const finished = (
       outcome: Outcome,
       exitCode: number | null,
       error?: string,
       detail?: string,
     ): Outcome => {
+      const tail = outcome === "failed" || outcome === "unknown" ? tails.lines() : [];
       emit({
         type: "host-finished",
         at: now(),
@@ -259,6 +271,7 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
         durationMs: Date.now() - started,
         ...(error === undefined ? {} : { error }),
         ...(detail === undefined ? {} : { detail }),
+        ...(tail.length > 0 ? { tail } : {}),
       });
       return outcome;
     };
@@ -290,8 +303,16 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
           remoteRunDir: `~/.runbook/runs/${opts.runId}`,
           signal,
           output: (stream, text) => streams.write(stream, text),
-          status: (status: HostStatus, detail?: string) =>
-            emit({ type: "host-status", at: now(), stepId: step.id, host, status, detail }),
+          status: (status: HostStatus, detail?: string, timeoutMs?: number) =>
+            emit({
+              type: "host-status",
+              at: now(),
+              stepId: step.id,
+              host,
+              status,
+              ...(detail === undefined ? {} : { detail }),
+              ...(timeoutMs === undefined ? {} : { timeoutMs }),
+            }),
           runTs: (code) =>
             runTsAction(code, {
               vars,
@@ -430,6 +451,7 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
         );
     }
     const counts = runCounts(state);
+    const failures = runFailures(state);
     // A run in which nothing ran, or nothing was checked, is not a pass.
     const empty = status === "ok" && counts.ran === 0 ? emptyReason(counts, state) : undefined;
     if (empty) status = "empty";
@@ -441,6 +463,7 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
       ...(reachedEnd && failedChecks.length > 0 ? { failedChecks: [...failedChecks] } : {}),
       ...(empty ? { reason: empty } : {}),
       counts,
+      ...(failures.length > 0 ? { failures } : {}),
     });
     // An unfinished run keeps its locks: it is resumable, and nobody else should act meanwhile.
     if (reachedEnd) await releaseAll();
@@ -602,6 +625,25 @@ type Outcome = "ok" | "failed" | "unknown" | "not-applicable";
 function lockOrder(h: PlanHost): string {
   return `${h.transport}:${h.user ?? ""}@${h.address}:${String(h.port).padStart(5, "0")}:${h.name}`;
 }
+
+/** The last few lines of a machine's output for a step, stderr kept apart: what a failure said. */
+class Tails {
+  private readonly kept = { stdout: [] as string[], stderr: [] as string[] };
+
+  add(stream: "stdout" | "stderr", text: string): void {
+    const lines = text.replace(/\n$/, "").split("\n");
+    const kept = this.kept[stream];
+    kept.push(...lines.slice(-TAIL_LINES));
+    if (kept.length > TAIL_LINES) kept.splice(0, kept.length - TAIL_LINES);
+  }
+
+  /** stderr's last lines, or stdout's when the command said nothing on stderr. */
+  lines(): string[] {
+    return this.kept.stderr.length > 0 ? [...this.kept.stderr] : [...this.kept.stdout];
+  }
+}
+
+const TAIL_LINES = 5;
 
 /**
  * A machine's two output streams: each masked as it arrives (a secret split across chunks is held

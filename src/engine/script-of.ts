@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { ShellRun } from "../model/plan.ts";
-import { DEFERRED } from "../plan/scope.ts";
+import { DEFERRED } from "../model/plan.ts";
 import { shellQuote } from "../plan/shell-quote.ts";
 
 /** A value a script needs at run time (a captured value, a secret), or undefined when none is known. */

@@ -1,4 +1,12 @@
-import type { EngineEvent, EventOf, HostStatus, RunCounts, RunStatus, StepStatus } from "./events.ts";
+import type {
+  EngineEvent,
+  EventOf,
+  Failure,
+  HostStatus,
+  RunCounts,
+  RunStatus,
+  StepStatus,
+} from "./events.ts";
 
 export interface HostState {
   status: HostStatus;
@@ -10,6 +18,11 @@ export interface HostState {
   sent?: boolean;
   /** The last command of the current attempt that started there. */
   process?: { pid: number; id: string };
+  /** The last lines it printed, when it failed. */
+  tail?: string[];
+  /** Since when (ms since the epoch) the machine is in its status, and how long that may take. */
+  since?: number;
+  timeoutMs?: number;
 }
 
 /** The error of a machine whose command was stopped (q, Ctrl-C, a signal), not failed on its own. */
@@ -103,10 +116,13 @@ export function reduceRun(state: RunState, event: EngineEvent): RunState {
       return updateHost(state, event.stepId, event.host, (h) => {
         // A new attempt starts with nothing sent yet.
         const fresh = event.status === "running" && h.status !== "running" && h.status !== "waiting";
+        const changed = event.status !== h.status || event.timeoutMs !== undefined;
         return {
           ...h,
           status: event.status,
           detail: event.detail,
+          since: changed ? Date.parse(event.at) : h.since,
+          timeoutMs: changed ? event.timeoutMs : h.timeoutMs,
           ...(fresh ? { sent: undefined, process: undefined } : {}),
         };
       });
@@ -125,6 +141,7 @@ export function reduceRun(state: RunState, event: EngineEvent): RunState {
         durationMs: event.durationMs,
         error: event.error,
         ...(event.detail !== undefined ? { detail: event.detail } : {}),
+        ...(event.tail !== undefined ? { tail: event.tail } : {}),
         ...(h.sent ? { sent: true } : {}),
         ...(h.process ? { process: h.process } : {}),
       }));
@@ -163,6 +180,25 @@ export function summarizeHosts(hosts: Record<string, HostState>): StepStatus {
   if (all.every((s) => s === "skipped")) return "skipped";
   if (all.every((s) => s === "not-applicable")) return "not-applicable";
   return "ok";
+}
+
+/** Every machine a step ended failed (or unknown) on, in the order of the steps. */
+export function runFailures(state: RunState): Failure[] {
+  const out: Failure[] = [];
+  for (const id of state.order) {
+    for (const [host, h] of Object.entries(state.steps[id]?.hosts ?? {})) {
+      if (h.status !== "failed" && h.status !== "unknown") continue;
+      out.push({
+        stepId: id,
+        host,
+        status: h.status,
+        exitCode: h.exitCode,
+        ...(h.error !== undefined ? { error: h.error } : {}),
+        ...(h.tail !== undefined ? { tail: h.tail } : {}),
+      });
+    }
+  }
+  return out;
 }
 
 /** What a run's steps came to (see RunCounts), from its state. */

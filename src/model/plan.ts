@@ -3,6 +3,10 @@ import type { Note, Risk, SourcePos } from "./runbook.ts";
 
 export const PLAN_FORMAT = "runbook-plan/1";
 
+/** Marks a late-bound variable in planned text (⟨name⟩, or ⟨name|raw⟩ where spliced as it is). */
+export const deferredToken = (name: string, raw: boolean) => `⟨${name}${raw ? "|raw" : ""}⟩`;
+export const DEFERRED = /⟨([a-z_][a-z0-9_]*)(\|raw)?⟩/g;
+
 /** Why a step with commands runs nowhere (every action's on= and when= leave no machine). */
 export const NO_MACHINE = "no machine matches its on= and when=";
 
@@ -81,6 +85,8 @@ export interface PlannedRollback {
 /** What one step does on one machine. */
 export interface PlannedTarget {
   host: string;
+  /** The step's prose with this machine's values, where they differ from the other machines'. */
+  prose?: string;
   actions: PlannedAction[];
   rollback: PlannedRollback[];
 }

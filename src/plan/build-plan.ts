@@ -222,6 +222,12 @@ function planStep(
       if (byHost.has(host.name) || step.actions.length === 0) target(host.name).rollback.push(planned);
     }
   }
+  // Where the machines' values differ, each machine reads the prose with its own.
+  for (const t of byHost.values()) {
+    const own = renderProse(step.prose, [scopeFor(t.host)], step.pos);
+    if (own.includes("{{") || own === step.prose) continue;
+    t.prose = own;
+  }
   const planned: PlannedStep = {
     id: step.id,
     title: step.title,
@@ -236,6 +242,7 @@ function planStep(
     targets: [...byHost.values()].sort((a, b) => order.indexOf(a.host) - order.indexOf(b.host)),
     source: step.pos,
   };
+  for (const t of planned.targets) if (t.prose === planned.prose) delete t.prose;
   if (step.actions.some(keepsGoing)) planned.keepGoing = true;
   if (confirmSource) {
     planned.confirm = scopeFor(confirmSource.host).render(confirmSource.text, "text", confirmSource.pos).text;

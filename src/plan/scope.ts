@@ -2,12 +2,11 @@ import type { TemplateExpr } from "../format/template.ts";
 import { parseTemplate } from "../format/template.ts";
 import { RunbookError } from "../model/errors.ts";
 import type { Host, Inventory } from "../model/inventory.ts";
+import { DEFERRED, deferredToken } from "../model/plan.ts";
 import type { Runbook, SourcePos, VarDecl } from "../model/runbook.ts";
 import type { Targets } from "./targets.ts";
 
-/** Marks a late-bound variable in planned text; the engine replaces it when the step starts. */
-export const deferredToken = (name: string, raw: boolean) => `⟨${name}${raw ? "|raw" : ""}⟩`;
-export const DEFERRED = /⟨([a-z_][a-z0-9_]*)(\|raw)?⟩/g;
+export { DEFERRED, deferredToken };
 
 type Value =
   | { kind: "text"; text: string; raw: boolean }

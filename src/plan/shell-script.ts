@@ -1,8 +1,9 @@
 import { type Placement, placementError, scanPlacements, slot } from "../format/shell-placements.ts";
 import { parseTemplate, type TemplateExpr } from "../format/template.ts";
 import type { ShellRun } from "../model/plan.ts";
+import { deferredToken } from "../model/plan.ts";
 import type { SourcePos } from "../model/runbook.ts";
-import { deferredToken, type ExprValue } from "./scope.ts";
+import type { ExprValue } from "./scope.ts";
 import { shellQuote } from "./shell-quote.ts";
 
 /** Where shell text is compiled: the values of one machine, by expression. */

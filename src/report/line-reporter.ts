@@ -101,6 +101,13 @@ export function lineReporter(write: (text: string) => void, style: Style): (e: E
             : e.failedChecks
               ? `run finished: ${e.status}: ${plural(e.failedChecks.length, "check")} failed: ${e.failedChecks.join(", ")}`
               : `run finished: ${e.status}${e.failedStep ? ` at step ${e.failedStep}` : ""}`;
+        // What went wrong, whole, where the run ends: each failed machine's reason and last lines.
+        for (const f of e.failures ?? []) {
+          write(
+            `${style.danger(`  ${f.status} on ${f.host}: step ${index.get(f.stepId) ?? "?"}/${total} ${titles.get(f.stepId) ?? f.stepId}${f.exitCode !== null ? `, exit ${f.exitCode}` : ""}${f.error ? `: ${plainText(f.error)}` : ""}`)}\n`,
+          );
+          for (const line of f.tail ?? []) write(`      ${plainText(line)}\n`);
+        }
         write(`${e.status === "ok" ? style.ok(text) : style.danger(text)}\n`);
         if (e.counts && e.status !== "aborted") write(`${style.dim(`    ${countsText(e.counts)}`)}\n`);
         return;

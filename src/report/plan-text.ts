@@ -72,7 +72,12 @@ function renderStep(step: PlannedStep, number: string, hosts: Map<string, PlanHo
   const out: string[] = [];
   const risk = style.risk(step.risk, `[${step.risk}${step.keepGoing ? ", keep-going" : ""}]`);
   out.push(`  ${style.bold(`${number} ${step.title}`)}  ${style.dim(`#${step.id}`)}  ${risk}`);
-  const summary = firstParagraph(step.prose);
+  // Where the machines' values differ the step's prose keeps {{ }}: show it as the first machine reads it.
+  const own = step.targets.find((t) => t.prose !== undefined);
+  const summary =
+    firstParagraph(step.prose).includes("{{") && own?.prose
+      ? `${firstParagraph(own.prose)} (as on ${own.host})`
+      : firstParagraph(step.prose);
   if (summary) out.push(...indent(summary, "     ").map(style.dim));
   for (const note of step.notes) {
     const mark =

@@ -65,7 +65,13 @@ export function App(props: AppProps) {
 
   const details =
     ui.modal.kind === "details" && shown
-      ? wrapLines(detailLines(shown, view.host, l.width - 4), l.width - 4)
+      ? wrapLines(
+          detailLines(shown, view.host, l.width - 4, {
+            state: view.host ? snapshot.run.steps[shown.id]?.hosts[view.host] : undefined,
+            captured: view.host ? snapshot.run.captured[view.host] : undefined,
+          }),
+          l.width - 4,
+        )
       : undefined;
   const [quitting, setQuitting] = useState(false);
   useEffect(() => {
@@ -143,6 +149,7 @@ export function App(props: AppProps) {
         width={l.width}
         theme={theme}
         status={view.status}
+        ending={view.ending}
       />
       {details && shown && ui.modal.kind === "details" ? (
         <StepDetails
@@ -181,6 +188,7 @@ export function App(props: AppProps) {
               height={l.grid}
               width={right}
               theme={theme}
+              now={now}
             />
             <OutputPane
               host={out?.host}

@@ -1,5 +1,6 @@
 import { type RunState, stoppedByOperator } from "../engine/state.ts";
 import type { Plan } from "../model/plan.ts";
+import { plainText } from "../util/clean-line.ts";
 import { statusGlyph } from "./theme.ts";
 import { displayStatus, stepEntries } from "./view-model.ts";
 
@@ -9,7 +10,7 @@ import { displayStatus, stepEntries } from "./view-model.ts";
  */
 export function runSummary(plan: Plan, run: RunState): string {
   const entries = stepEntries(plan);
-  const head = `runbook: ${plan.runbook.title} · ${outcome(run.status)}`;
+  const head = `runbook: ${plan.runbook.title} · ${outcome(run.status)}${run.status === "empty" && run.ended?.reason ? ` (${run.ended.reason})` : ""}`;
   const lines = entries.map((e, i) => {
     const status = displayStatus(run, e.step.id);
     const state = run.steps[e.step.id];
@@ -29,7 +30,16 @@ export function runSummary(plan: Plan, run: RunState): string {
             : status === "pending" || status === "ok"
               ? ""
               : ` (${status})`;
-    return `  ${statusGlyph(status)} ${i + 1}/${entries.length} ${e.step.title}${why}`;
+    // A failure's reason and last lines, whole: the screen had to cut them at its width.
+    const told = failedHosts
+      .filter(([, h]) => !stoppedByOperator(h))
+      .flatMap(([name, h]) => [
+        // "exit code 3" says again what the line above says.
+        ...(h.error && !/^exit code \d+$/.test(h.error) ? [`      ${name}: ${plainText(h.error)}`] : []),
+        ...(h.tail && (!h.error || /^exit code \d+$/.test(h.error)) ? [`      ${name}:`] : []),
+        ...(h.tail ?? []).map((l) => `        ${plainText(l)}`),
+      ]);
+    return [`  ${statusGlyph(status)} ${i + 1}/${entries.length} ${e.step.title}${why}`, ...told].join("\n");
   });
   return `${[head, ...lines, ...(run.runId ? [`  run ${run.runId}`] : [])].join("\n")}\n`;
 }

@@ -3,7 +3,7 @@ import { shortCheck } from "../engine/process-check.ts";
 import { type RunState, summarizeHosts } from "../engine/state.ts";
 import type { Plan, PlannedStep } from "../model/plan.ts";
 import { plural } from "../util/plural.ts";
-import type { Mode } from "./components/header.tsx";
+import type { Ending, Mode } from "./components/header.tsx";
 import type { Question } from "./decision-bridge.ts";
 import { type OutputLine, outputKey, type RunSnapshot } from "./run-store.ts";
 import type { Tone } from "./theme.ts";
@@ -47,6 +47,8 @@ export interface View {
   stepsDone: number;
   hostsDone: number;
   hostsTotal: number;
+  /** Set once the run is over: how it ended. */
+  ending?: Ending;
   status: { text: string; tone: Tone };
 }
 
@@ -167,8 +169,24 @@ export function buildView(
       (h) => h.status === "ok" || (current !== undefined && wentPast(entryOf(current), h.status)),
     ).length,
     hostsTotal: curHosts.length,
+    ...(finished && mode !== "DRY RUN" ? { ending: endingOf(run.status) } : {}),
   };
   return { ...view, status: statusLine(view, { plan, snapshot, question, ui, mode }) };
+}
+
+function endingOf(status: RunState["status"]): Ending {
+  switch (status) {
+    case "ok":
+      return "FINISHED";
+    case "failed":
+      return "FAILED";
+    case "empty":
+      return "NOTHING RAN";
+    case "aborted":
+    case "running":
+    case "idle":
+      return "STOPPED";
+  }
 }
 
 // Not the run id itself: at 80 columns it would be cut, and a command that cannot be copied is worse

@@ -226,6 +226,48 @@ describe("refuse before anything runs", () => {
 });
 
 describe("output as an operator reads it", () => {
+  test("runbook log lists each run with who ran it and how long it took", () => {
+    const file = rb("timed", "## Wait {#wait}\n\n```sh {on=app}\nsleep 1.2\n```\n");
+    const inv = harness.writeInventory(join(dir, "inv-log.yaml"), { machines: { m1: { roles: ["app"] } } });
+    expect(runCli(["run", file, "-i", inv, "--yes", "--break-lock"], { env }).code).toBe(0);
+    const list = runCli(["log"], { env }).stdout;
+    const line = list.split("\n").find((l) => l.includes("-timed-")) ?? "";
+    expect(line).toMatch(/ ok {9} timed {2}by \S+@\S+ · [12]s$/);
+  }, 60_000);
+
+  test("a failed machine's reason and last lines are in the run's summary, plain and JSON", () => {
+    const file = rb(
+      "whyfail",
+      "## Break {#break}\n\n```sh {on=app}\necho working; echo 'cp: cannot create regular file /opt/app/bin/a-very-long-name-that-would-be-cut-at-the-pane-width: Permission denied' >&2; exit 3\n```\n",
+    );
+    const inv = harness.writeInventory(join(dir, "inv-fail.yaml"), { machines: { m1: { roles: ["app"] } } });
+    const r = runCli(["run", file, "-i", inv, "--yes", "--break-lock"], { env });
+    expect(r.code).toBe(1);
+    const end = r.stdout.slice(r.stdout.indexOf("  failed on m1"));
+    expect(end).toContain("  failed on m1: step 1/1 Break, exit 3: exit code 3\n");
+    expect(end).toContain(
+      "      cp: cannot create regular file /opt/app/bin/a-very-long-name-that-would-be-cut-at-the-pane-width: Permission denied\n",
+    );
+    const json = runCli(["run", file, "-i", inv, "--yes", "--json", "--break-lock"], { env });
+    const finished = json.stdout
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l))
+      .find((e) => e.type === "run-finished");
+    expect(finished.failures).toEqual([
+      {
+        stepId: "break",
+        host: "m1",
+        status: "failed",
+        exitCode: 3,
+        error: "exit code 3",
+        tail: [
+          "cp: cannot create regular file /opt/app/bin/a-very-long-name-that-would-be-cut-at-the-pane-width: Permission denied",
+        ],
+      },
+    ]);
+  }, 60_000);
+
   test("escape codes never reach the plain output, log or timeline; the journal keeps the raw bytes", () => {
     const file = rb(
       "colours",

@@ -41,7 +41,7 @@ describe("the screen", () => {
     expect(rows).toHaveLength(24);
     for (const r of rows) expect(r.length).toBeLessThanOrEqual(80);
     expect(rows[0]).toMatch(/^Deploy the demo +LIVE {2}00:00$/);
-    expect(rows[1]).toContain("steps 0/3 · machines 0/3 · inventory inv/ui.yaml");
+    expect(rows[1]).toContain("steps 0/3 · this step 0/3 machines · inventory inv/ui.yaml");
     expect(rows[2]).toBe('next: step 1/3 "Check the machines" [read] on a1, a2, d1 · Enter runs it');
     expect(f).toContain("1/3 Check the machines [read]");
     expect(f).toContain("Reads the kernel version on every machine.");
@@ -129,7 +129,8 @@ describe("the screen", () => {
     // Running again, a1 no longer shows its last exit code.
     push(app, [{ type: "host-status", at: AT, stepId: "install", host: "a1", status: "running" }]);
     const g = await app.waitFor(/▸▶ a1 +running/.test.bind(/▸▶ a1 +running/));
-    expect(g).toMatch(/▸▶ a1 +running *\n/);
+    // It shows how long it has been running, and no longer its last exit code.
+    expect(g).toMatch(/▸▶ a1 +running +0:00 *\n/);
     expect(g).toContain("── run again");
   });
 
@@ -402,6 +403,33 @@ describe("the screen", () => {
     expect(f.split("\n")[2]).toBe("run finished, 1 check failed: step 1/3 · q quits, prints how to resume");
     expect(f.split("\n")[1]).toContain("steps 3/3");
     expect(f).toContain("[read, keep-going]");
+  });
+
+  test("a waiting machine shows how long it has waited against its timeout; the header ends with the outcome", async () => {
+    const app = renderApp(plan, { now: () => Date.parse(AT) + 42_000 });
+    push(app, [
+      runStarted(plan),
+      { type: "decision", at: AT, stepId: "check", decision: { kind: "run" }, by: "t" },
+      { type: "step-started", at: AT, stepId: "check", hosts: ["a1", "a2", "d1"] },
+      {
+        type: "host-status",
+        at: AT,
+        stepId: "check",
+        host: "a1",
+        status: "waiting",
+        detail: "/boot success/ in ~/logs/app.log",
+        timeoutMs: 180_000,
+      },
+    ]);
+    const f = await app.waitFor("waiting");
+    expect(f).toMatch(/▸… a1 +waiting +0:42\/3:00 +\/boot success\/ …/);
+    push(app, [
+      { type: "run-finished", at: AT, status: "empty", reason: "nothing ran: every step was skipped" },
+    ]);
+    const g = await app.waitFor("NOTHING RAN");
+    expect(g.split("\n")[0]).toMatch(/NOTHING RAN/);
+    expect(g.split("\n")[0]).not.toContain("LIVE");
+    expect(g).toContain("run finished: nothing ran: every step was skipped");
   });
 
   test("machines whose command the operator stopped show as stopped, not failed", async () => {

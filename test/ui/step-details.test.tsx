@@ -41,6 +41,27 @@ describe("the whole step (i)", () => {
     expect(text.slice(-2)).toEqual(["rollback on a2:", "  $ echo undo"]);
   });
 
+  test("a failed machine's whole reason and last lines come first; a captured value fills a file's preview", () => {
+    const reason = `ts action failed: ${"a reason longer than any pane ".repeat(4).trim()}`;
+    const text = detailLines(step, "a2", 76, {
+      state: {
+        status: "failed",
+        exitCode: 2,
+        error: reason,
+        tail: ["\x1b[31mfirst\x1b[0m line", "last line"],
+      },
+    }).map((l) => l.text);
+    expect(text.slice(0, 3)).toEqual([`a2: failed (exit 2): ${reason}`, "  first line", "  last line"]);
+    const file = planOf(
+      "---\ntitle: F\nroles: [app]\n---\n\n# P\n\n## Capture {#cap}\n\n```sh {on=app capture=pid}\necho 42\n```\n\n```ini {on=app file=/tmp/x}\npid={{ pid | raw }}\n```\n",
+    );
+    const cap = stepOf(file, "cap");
+    expect(detailLines(cap, "a1", 76).map((l) => l.text)).toContain("  │ pid=⟨pid⟩");
+    expect(detailLines(cap, "a1", 76, { captured: { pid: "4242" } }).map((l) => l.text)).toContain(
+      "  │ pid=4242",
+    );
+  });
+
   test("long lines wrap at a space, keeping the indentation", () => {
     const wrapped = wrapLines([{ text: "    word ".repeat(6).trimEnd() }], 30).map((l) => l.text);
     expect(wrapped.every((l) => l.length <= 30)).toBe(true);

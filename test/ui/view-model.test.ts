@@ -145,7 +145,10 @@ describe("the summary left in the terminal", () => {
       runStarted(plan),
       ...stepOk(check),
       ...stepStarted(install),
-      hostFinished(install, "a1", "failed", 3),
+      {
+        ...(hostFinished(install, "a1", "failed", 3) as Extract<EngineEvent, { type: "host-finished" }>),
+        tail: ["cp: cannot create regular file '/opt/app': Permission denied"],
+      },
       hostFinished(install, "a2", "ok", 0),
       { type: "step-finished", at: AT, stepId: "install", status: "failed" },
       {
@@ -163,6 +166,8 @@ describe("the summary left in the terminal", () => {
         "runbook: Deploy the demo · failed",
         "  ✓ 1/3 Check the machines",
         "  ✗ 2/3 Install the app (failed on a1 exit 3)",
+        "      a1:",
+        "        cp: cannot create regular file '/opt/app': Permission denied",
         "  ↷ 3/3 Wipe the data (skipped: not tonight)",
         "  run 20260101-100000-demo",
         "",

@@ -1,3 +1,4 @@
+import type { EngineEvent } from "../../engine/events.ts";
 import { listRuns, readRun, stateDir } from "../../engine/journal.ts";
 import { RunbookError } from "../../model/errors.ts";
 import { lineReporter } from "../../report/line-reporter.ts";
@@ -22,9 +23,8 @@ export async function logCommand(
     for (const id of runs) {
       try {
         const r = readRun(root, id);
-        io.out(
-          `${id}  ${r.state.status === "running" ? "unfinished" : r.state.status}  ${r.plan.runbook.title}\n`,
-        );
+        const status = r.state.status === "running" ? "unfinished" : r.state.status;
+        io.out(`${id}  ${status.padEnd(10)}  ${r.plan.runbook.title}  ${whoAndHowLong(r.events)}\n`);
       } catch {
         io.out(`${id}  (unreadable)\n`);
       }
@@ -47,4 +47,27 @@ export async function logCommand(
   const report = lineReporter(io.out, makeStyle(io.color));
   for (const e of run.events) report(e);
   return EXIT.ok;
+}
+
+/** "by alice@laptop, 2m 14s" (the first start to the last end; resumes included, who resumed too). */
+function whoAndHowLong(events: readonly EngineEvent[]): string {
+  const starts = events.filter((e) => e.type === "run-started");
+  const who = [...new Set(starts.map((e) => e.by ?? firstDecider(events)).filter(Boolean))];
+  const first = starts[0]?.at;
+  const last = [...events].reverse().find((e) => e.type === "run-finished")?.at;
+  const took = first && last ? ` · ${duration(Date.parse(last) - Date.parse(first))}` : " · unfinished";
+  return `by ${who.length > 0 ? who.join(", ") : "unknown"}${took}`;
+}
+
+function firstDecider(events: readonly EngineEvent[]): string | undefined {
+  const d = events.find((e) => e.type === "decision");
+  return d?.type === "decision" ? d.by.replace(/^--yes by /, "") : undefined;
+}
+
+function duration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${s % 60}s`;
+  return `${Math.floor(m / 60)}h ${m % 60}m`;
 }

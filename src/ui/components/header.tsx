@@ -4,6 +4,9 @@ import { type Theme, type Tone, toneColor } from "../theme.ts";
 
 export type Mode = "LIVE" | "DRY RUN" | "RESUMED";
 
+/** How the run ended, shown where LIVE was once it is over. */
+export type Ending = "FINISHED" | "FAILED" | "STOPPED" | "NOTHING RAN";
+
 export interface HeaderProps {
   title: string;
   mode: Mode;
@@ -21,14 +24,21 @@ export interface HeaderProps {
   autoRead: boolean;
   /** What is happening now and what the run waits for, in one line. */
   status: { text: string; tone: Tone };
+  /** The run is over: how it ended (it replaces LIVE or RESUMED). */
+  ending?: Ending;
 }
 
 /** Three rows: title, mode and clock; progress and inventory; the status line. */
 export function Header(p: HeaderProps) {
   const barWidth = Math.max(8, Math.min(30, Math.floor(p.width / 5)));
   const filled = p.stepsTotal === 0 ? 0 : Math.round((p.stepsDone / p.stepsTotal) * barWidth);
-  const modeColor =
-    p.mode === "DRY RUN" ? p.theme.accent : p.mode === "RESUMED" ? p.theme.warning : p.theme.danger;
+  const modeColor = p.ending
+    ? endingColor(p.ending, p.theme)
+    : p.mode === "DRY RUN"
+      ? p.theme.accent
+      : p.mode === "RESUMED"
+        ? p.theme.warning
+        : p.theme.danger;
   const clock = p.mode === "DRY RUN" ? "" : ` ${formatElapsed(p.elapsedMs)}`;
   return (
     <Box flexDirection="column" height={3} width={p.width} flexShrink={0}>
@@ -41,7 +51,7 @@ export function Header(p: HeaderProps) {
         <Box flexShrink={0}>
           {p.autoRead ? <Text color={p.theme.accent}>auto-read on · </Text> : null}
           <Text color={modeColor} bold inverse>
-            {` ${p.mode} `}
+            {` ${p.ending ?? p.mode} `}
           </Text>
           <Text>{clock}</Text>
         </Box>
@@ -55,7 +65,7 @@ export function Header(p: HeaderProps) {
           <Box flexShrink={0}>
             <Text color={p.theme.ok}>{"█".repeat(filled)}</Text>
             <Text color={p.theme.muted}>{"░".repeat(barWidth - filled)}</Text>
-            <Text>{` steps ${p.stepsDone}/${p.stepsTotal} · machines ${p.hostsDone}/${p.hostsTotal} · `}</Text>
+            <Text>{` steps ${p.stepsDone}/${p.stepsTotal} · this step ${p.hostsDone}/${p.hostsTotal} machines · `}</Text>
           </Box>
         )}
         <Box flexGrow={1} flexShrink={1}>
@@ -67,6 +77,18 @@ export function Header(p: HeaderProps) {
       </Text>
     </Box>
   );
+}
+
+function endingColor(e: Ending, theme: Theme): string | undefined {
+  switch (e) {
+    case "FINISHED":
+      return theme.ok;
+    case "FAILED":
+      return theme.danger;
+    case "STOPPED":
+    case "NOTHING RAN":
+      return theme.warning;
+  }
 }
 
 export function formatElapsed(ms: number): string {

@@ -10,10 +10,12 @@ export interface HostGridProps {
   height: number;
   width: number;
   theme: Theme;
+  /** The clock (ms since the epoch), for the elapsed time of what runs. */
+  now: number;
 }
 
 /** The step's machines: status, duration and exit code each; the selected one highlighted. */
-export function HostGrid({ hosts, states, selected, height, width, theme }: HostGridProps) {
+export function HostGrid({ hosts, states, selected, height, width, theme, now }: HostGridProps) {
   if (hosts.length === 0 || height <= 0) return null;
   const fits = hosts.length <= height;
   const rows = fits ? hosts.length : Math.max(1, height - 1);
@@ -27,12 +29,19 @@ export function HostGrid({ hosts, states, selected, height, width, theme }: Host
         const s = states[h] ?? { status: "pending" as const, exitCode: null };
         // A machine running again (a retry) still carries its last result: not shown until it has a new one.
         const settled = !["pending", "awaiting-decision", "running", "waiting"].includes(s.status);
+        const active = s.status === "running" || s.status === "waiting";
+        // What runs shows how long it has, against how long it may take: 0:42/3:00.
+        const clock =
+          active && s.since !== undefined
+            ? `${minutes(now - s.since)}${s.timeoutMs !== undefined ? `/${minutes(s.timeoutMs)}` : ""}`
+            : "";
         const secs = settled && s.durationMs !== undefined ? `${(s.durationMs / 1000).toFixed(1)}s` : "";
         const exit = settled && s.exitCode !== null && s.exitCode !== undefined ? `exit ${s.exitCode}` : "";
+        const timing = clock ? clock.padEnd(14) : `${secs.padStart(6)} ${exit.padEnd(7)}`;
         // "exit code 3" says again what the exit column says.
         // Stopped by the operator (q, Ctrl-C) is not a failure of the command: say so, in amber.
         const stopped = stoppedByOperator(s);
-        const label = stopped ? "stopped" : s.status;
+        const label = stopped ? "stopped" : s.status === "not-applicable" ? "n/a" : s.status;
         const detail = stopped
           ? ""
           : ((settled ? s.error : undefined) ?? s.detail ?? "").replace(/^exit code \d+$/, "");
@@ -44,7 +53,7 @@ export function HostGrid({ hosts, states, selected, height, width, theme }: Host
             color={stopped ? theme.warning : statusColor(s.status, theme)}
             wrap="truncate-end"
           >
-            {`${mark}${statusGlyph(s.status)} ${h.padEnd(nameWidth)} ${label.padEnd(11)} ${secs.padStart(6)} ${exit.padEnd(7)} ${detail}`}
+            {`${mark}${statusGlyph(s.status)} ${h.padEnd(nameWidth)} ${label.padEnd(11)} ${timing} ${detail}`}
           </Text>
         );
       })}
@@ -55,4 +64,13 @@ export function HostGrid({ hosts, states, selected, height, width, theme }: Host
       )}
     </Box>
   );
+}
+
+/** 0:42, 3:00, 1:02:03. */
+function minutes(ms: number): string {
+  const s = Math.floor(Math.max(0, ms) / 1000);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return h > 0 ? `${h}:${pad(m)}:${pad(s % 60)}` : `${m}:${pad(s % 60)}`;
 }

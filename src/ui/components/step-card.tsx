@@ -26,7 +26,8 @@ interface CardContent {
 function content(step: PlannedStep, host: string | undefined, width: number): CardContent {
   const target = step.targets.find((t) => t.host === host) ?? step.targets[0];
   return {
-    prose: proseRows(step.prose, width),
+    // The selected machine reads the prose with its own values.
+    prose: proseRows(target?.prose ?? step.prose, width),
     notes: step.notes.map((n) => ({ level: n.level, text: n.text.split("\n")[0] ?? "" })),
     remark: step.skipped
       ? `skipped: ${step.skipped}`

@@ -1,5 +1,8 @@
 import { Box, Text } from "ink";
+import type { HostState } from "../../engine/state.ts";
 import type { PlannedStep } from "../../model/plan.ts";
+import { DEFERRED } from "../../model/plan.ts";
+import { plainText } from "../../util/clean-line.ts";
 import { describeAction } from "../describe.ts";
 import { proseRows, wrapAtSpaces } from "../prose.ts";
 import { type Theme, type Tone, toneColor } from "../theme.ts";
@@ -13,10 +16,26 @@ export interface DetailLine {
  * Everything about a step on one machine, uncut: the prose, every note, each action in full (a file
  * block's content too), and the rollback. The card shows the start of this; `i` shows all of it.
  */
-export function detailLines(step: PlannedStep, host: string | undefined, width: number): DetailLine[] {
+export function detailLines(
+  step: PlannedStep,
+  host: string | undefined,
+  width: number,
+  live?: { state?: HostState; captured?: Record<string, string> },
+): DetailLine[] {
   const target = step.targets.find((t) => t.host === host) ?? step.targets[0];
   const out: DetailLine[] = [];
-  for (const l of proseRows(step.prose, width)) out.push({ text: l, tone: "muted" });
+  // What happened on this machine, whole: the grid cuts a reason at its width.
+  const s = live?.state;
+  if (target && s && (s.error || s.detail || s.tail)) {
+    const tone = s.status === "failed" || s.status === "unknown" ? "danger" : "muted";
+    out.push({
+      text: `${target.host}: ${s.status}${s.exitCode !== null && s.exitCode !== undefined ? ` (exit ${s.exitCode})` : ""}${s.error ? `: ${plainText(s.error)}` : s.detail ? `: ${plainText(s.detail)}` : ""}`,
+      tone,
+    });
+    for (const l of s.tail ?? []) out.push({ text: `  ${plainText(l)}`, tone });
+    out.push({ text: "" });
+  }
+  for (const l of proseRows(target?.prose ?? step.prose, width)) out.push({ text: l, tone: "muted" });
   for (const n of step.notes) {
     const [first = "", ...rest] = n.text.split("\n");
     out.push({
@@ -35,7 +54,8 @@ export function detailLines(step: PlannedStep, host: string | undefined, width: 
   for (const a of target.actions) {
     for (const l of describeAction(a)) out.push({ text: `  ${l.text}`, tone: l.dim ? "muted" : undefined });
     if (a.kind === "file")
-      for (const l of a.content.replace(/\n$/, "").split("\n")) out.push({ text: `  │ ${l}` });
+      for (const l of filled(a.content, live?.captured).replace(/\n$/, "").split("\n"))
+        out.push({ text: `  │ ${l}` });
     if (a.kind === "ts")
       for (const l of a.code.replace(/\n$/, "").split("\n")) out.push({ text: `  │ ${l}` });
   }
@@ -49,6 +69,14 @@ export function detailLines(step: PlannedStep, host: string | undefined, width: 
         out.push({ text: `  ${i === 0 ? "$" : " "} ${l}` });
       });
   return out;
+}
+
+/**
+ * A file's preview as it will be written: values captured so far filled in; one not known yet reads
+ * ⟨name⟩ (never the internal ⟨name|raw⟩).
+ */
+function filled(text: string, captured: Record<string, string> | undefined): string {
+  return text.replace(DEFERRED, (_w, name: string) => captured?.[name] ?? `⟨${name}⟩`);
 }
 
 /** Wraps lines to `width` columns, so scrolling counts rows as they are drawn; a command's wrapped rows are indented further. */
