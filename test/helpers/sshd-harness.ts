@@ -16,8 +16,8 @@
  * bun's "killed N dangling processes" on a timeout does not reach them. On process exit, SIGINT and
  * SIGTERM the harness stops itself too.
  *
- * Needs root (to create the users and start sshd). Only one harness runs at a time on a machine (the
- * test users are shared): a lock file (/tmp/runbook-sshd-harness.lock) serialises them across
+ * Needs root (to create the users and start sshd). Only one harness runs at a time on a machine per
+ * user prefix (the test users are shared; see RUNBOOK_HARNESS_PREFIX): a lock file (/tmp/runbook-sshd-harness.lock) serialises them across
  * processes, waiting up to `lockWaitMs`, and a harness left by a crashed run is cleaned up by the next.
  *
  * Each machine: `ListenAddress 127.0.0.N:PORT` (a free port), `UsePAM no`, public keys only,
@@ -149,8 +149,10 @@ export async function startSshdHarness(opts: HarnessOptions = {}): Promise<SshdH
     throw new Error(`${sshd} not found: install openssh-server (apt-get install openssh-server)`);
   }
   const names = opts.names ?? Array.from({ length: opts.count ?? 4 }, (_, i) => `m${i + 1}`);
-  const prefix = opts.userPrefix ?? "rbtest";
-  const first = opts.firstAddress ?? 2;
+  // RUNBOOK_HARNESS_PREFIX / RUNBOOK_HARNESS_FIRST move every default harness of a test run to other
+  // users and addresses, so two checkouts can run their SSH tests on one machine at the same time.
+  const prefix = opts.userPrefix ?? process.env.RUNBOOK_HARNESS_PREFIX ?? "rbtest";
+  const first = opts.firstAddress ?? Number(process.env.RUNBOOK_HARNESS_FIRST ?? 2);
   if (names.length < 1 || first < 2 || first + names.length > 254)
     throw new Error("the harness starts machines on 127.0.0.2 to 127.0.0.253");
 
