@@ -20,14 +20,12 @@ import { thisRunner } from "./engine/runner-alive.ts";
 import type { RunState } from "./engine/state.ts";
 import { loadRunbook } from "./format/load-runbook.ts";
 import { loadInventory } from "./inventory/load-inventory.ts";
-import { RunbookError, RunbookErrors } from "./model/errors.ts";
+import { RunbookError } from "./model/errors.ts";
 import type { Inventory } from "./model/inventory.ts";
 import type { Plan } from "./model/plan.ts";
 import type { Runbook } from "./model/runbook.ts";
 import { buildPlan } from "./plan/build-plan.ts";
-import { type ConnectOptions, connectTransport } from "./transport/connect.ts";
-import { checkIdentities } from "./transport/identity-check.ts";
-import { rememberPassphrases } from "./transport/ssh-transport.ts";
+import { connectTransport } from "./transport/connect.ts";
 import { currentUser } from "./util/current-user.ts";
 
 export type { DecisionSource } from "./engine/decisions.ts";
@@ -72,8 +70,6 @@ export interface RunInput {
   runId?: string;
   /** Lock the plan's machines (default true); breakStale takes over locks whose runner died here. */
   lock?: boolean | { breakStale: boolean };
-  /** Unknown host keys and key passphrases (default: unknown keys refused). */
-  connect?: ConnectOptions;
   parallel?: number;
   from?: string;
   only?: string[];
@@ -91,13 +87,6 @@ export interface RunOutcome extends RunResult {
 /** Runs a plan to the end (or until a step fails or the decisions abort) and says how it went. */
 export async function run(p: Plan, input: RunInput): Promise<RunOutcome> {
   const inventory = inventoryOf(input.inventory);
-  // One question (or one look at RUNBOOK_SSH_PASSPHRASE) per key file, for the whole run.
-  const passphrase = input.connect?.passphrase && rememberPassphrases(input.connect.passphrase);
-  const connect: ConnectOptions = { ...input.connect, passphrase };
-  // Before the first login: what the inventory gets wrong about how to log in (exit 2, with file:line).
-  const machines = p.hosts.flatMap((h) => inventory.hosts.filter((m) => m.name === h.name));
-  const wrong = await checkIdentities(machines, passphrase);
-  if (wrong.length > 0) throw new RunbookErrors(wrong);
   const me = `${currentUser()}@${hostname()}`;
   const runId = input.runId ?? newRunId(p.runbook.title);
   const journal =
@@ -118,10 +107,14 @@ export async function run(p: Plan, input: RunInput): Promise<RunOutcome> {
     const result = await runPlan({
       plan: p,
       runId,
-      connect: async (host) => {
+      // The transport asks about host keys and passphrases through the engine, which journals it.
+      connect: async (host, questions) => {
         const machine = inventory.hosts.find((h) => h.name === host.name);
         if (!machine) throw new RunbookError("plan", `machine ${host.name} is no longer in the inventory`);
-        return connectTransport(machine, connect);
+        return connectTransport(machine, {
+          decideHostKey: questions.hostKey,
+          passphrase: questions.passphrase,
+        });
       },
       decisions: input.decisions ?? autoDecisions({ who: `api by ${me}`, confirm: input.confirm }),
       emit: (e) => {

@@ -1,9 +1,7 @@
 import { render } from "ink";
-import type { DecisionSource } from "../engine/decisions.ts";
+import { type DecisionSource, withSecrets } from "../engine/decisions.ts";
 import type { EngineEvent } from "../engine/events.ts";
-import type { RunState } from "../engine/state.ts";
 import type { Plan } from "../model/plan.ts";
-import type { ConnectOptions } from "../transport/connect.ts";
 import { App } from "../ui/app.tsx";
 import type { Mode } from "../ui/components/header.tsx";
 import { VariablePrompt } from "../ui/components/variable-prompt.tsx";
@@ -18,7 +16,6 @@ import type { Io } from "./io.ts";
 export interface FrontEnd {
   decisions: DecisionSource;
   emit(e: EngineEvent): void;
-  connectOptions: ConnectOptions;
   /** Resolves when the front end is done (the operator closed the UI). */
   finished(): Promise<void>;
   /** The run ended in an error: take the screen down at once, so the error can be read. */
@@ -30,9 +27,7 @@ export interface InteractiveOptions {
   who: string;
   /** The inventory as shown in the header. */
   inventory: string;
-  /** The journal's state of the run being resumed. */
-  resumeFrom?: RunState;
-  /** The journaled events of the run being resumed: its output is shown again. */
+  /** The journaled events of the run being resumed: its state and output are shown again. */
   earlierEvents?: readonly EngineEvent[];
   /** Secrets already known (from the environment, or asked before the UI opened). */
   secrets: Record<string, string>;
@@ -47,28 +42,20 @@ export interface InteractiveOptions {
 /** Renders the UI on the terminal and answers the engine's questions from the operator's keys. */
 export async function startInteractive(io: Io, plan: Plan, opts: InteractiveOptions): Promise<FrontEnd> {
   const bridge = new DecisionBridge(opts.who);
-  bridge.autoRead = opts.autoRead;
-  const ask = bridge.secret.bind(bridge);
-  // Secrets already given are not asked for again.
-  bridge.secret = async (name) => opts.secrets[name] ?? ask(name);
+  bridge.setAutoRead(opts.autoRead);
   // A signal (SIGTERM, a hung-up terminal) must not leave the engine waiting on a question nobody sees.
   opts.interrupted?.addEventListener("abort", () => bridge.abortAll(), { once: true });
-  const store = new RunStore(50, Date.now, opts.resumeFrom, opts.earlierEvents);
-  // A question comes after the events that led to it: publish those first, so the screen never asks
-  // about step 2 while still showing step 1 as pending.
-  bridge.subscribe(() => store.flush());
-  const app = renderApp(io, plan, opts.resumeFrom ? "RESUMED" : "LIVE", opts.inventory, {
+  const store = new RunStore(50, opts.earlierEvents);
+  const app = renderApp(io, plan, opts.earlierEvents ? "RESUMED" : "LIVE", opts.inventory, {
     store,
     bridge,
     onQuit: opts.stop,
+    autoRead: opts.autoRead,
   });
   return {
-    decisions: bridge,
+    // Secrets already given (from the environment, or asked before the screen opened) are not asked again.
+    decisions: withSecrets(bridge, opts.secrets),
     emit: store.push,
-    connectOptions: {
-      decideHostKey: (q) => bridge.hostKey(q),
-      passphrase: ({ identity, attempt }) => bridge.passphrase(identity, attempt),
-    },
     finished: async () => {
       store.flush();
       // Interrupted from outside (a signal, the terminal gone): nobody is there to press q.
@@ -123,7 +110,7 @@ function renderApp(
   plan: Plan,
   mode: Mode,
   inventory: string,
-  extra: { store?: RunStore; bridge?: DecisionBridge; onQuit?: () => void },
+  extra: { store?: RunStore; bridge?: DecisionBridge; onQuit?: () => void; autoRead?: boolean },
 ) {
   const terminal = io.terminal;
   if (!terminal) throw new Error("the UI needs a terminal");

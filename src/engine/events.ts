@@ -1,4 +1,5 @@
 import type { Risk } from "../model/runbook.ts";
+import type { Question } from "./questions.ts";
 
 /** Where one step stands on one machine. */
 export type HostStatus =
@@ -14,7 +15,16 @@ export type HostStatus =
   | "rolled-back"
   | "unknown";
 
-export type StepStatus = HostStatus;
+/** Where a step stands in the run (its machines each have a HostStatus). */
+export type StepStatus =
+  | "pending"
+  | "running"
+  | "ok"
+  | "failed"
+  | "skipped"
+  /** On every machine of the step, its command said the step does not apply there. */
+  | "not-applicable"
+  | "rolled-back";
 
 /** `empty`: the run reached its end, but nothing ran (or nothing was checked) anywhere. */
 export type RunStatus = "running" | "ok" | "failed" | "aborted" | "empty";
@@ -36,7 +46,16 @@ export type Decision =
    * What was typed is never journaled: a wrong attempt may be anything, a password typed in the wrong
    * box included.
    */
-  | { kind: "word"; right: boolean; attempt: number };
+  | { kind: "word"; right: boolean; attempt: number }
+  /** A machine's unknown host key, by its fingerprint: accepted (and remembered) or refused. */
+  | { kind: "host-key"; host: string; fingerprint: string; accepted: boolean }
+  /** A secret or a key's passphrase was given, or not (never its value). */
+  | { kind: "secret"; name: string; given: boolean }
+  | { kind: "passphrase"; identity: string; given: boolean }
+  /** When the run stops: the completed steps chosen to roll back, newest first. */
+  | { kind: "roll-back-steps"; stepIds: string[] }
+  /** Back from a destructive step's word to the question before it. */
+  | { kind: "back" };
 
 /**
  * The one event stream of a run. The terminal UI, the plain reporter, the JSON writer and the journal
@@ -55,7 +74,13 @@ export type EngineEvent =
       steps: { id: string; title: string; phase: string; risk: Risk; hosts: string[] }[];
     }
   | { type: "step-started"; at: string; stepId: string; hosts: string[] }
-  | { type: "decision"; at: string; stepId: string; decision: Decision; by: string }
+  /** The run asks something: it stays pending in the run's state until its decision. */
+  | { type: "question"; at: string; id: string; question: Question }
+  /**
+   * A decision: the answer to a question (`question`), or one the runner made itself. `by` names who
+   * decided: a person (user@host, "--yes by user@host"), or the runner (RUNNER).
+   */
+  | { type: "decision"; at: string; stepId?: string; question?: string; decision: Decision; by: string }
   | {
       type: "host-status";
       at: string;
@@ -88,6 +113,10 @@ export type EngineEvent =
       detail?: string;
       /** A failed (or unknown) machine's last lines of output, stderr first: what went wrong, whole. */
       tail?: string[];
+      /** Its command was stopped (q, Ctrl-C, a signal): it did not fail on its own. */
+      stopped?: boolean;
+      /** The machine refused the runner (a host key, a login): the run ends refused. */
+      refused?: boolean;
     }
   | {
       type: "step-finished";
@@ -98,8 +127,11 @@ export type EngineEvent =
       goesOn?: boolean;
     }
   | { type: "rollback-finished"; at: string; stepId: string; host: string; ok: boolean; error?: string }
-  /** The run was refused before it acted: by a machine (a lock, a host key), or for the whole run. */
-  | { type: "refused"; at: string; host?: string; reason: string }
+  /**
+   * The run was refused before it acted: by a machine (a lock, a host key), or for the whole run.
+   * `invalid`: because of a mistake in the input (an inventory's key file), not a refusal by anyone.
+   */
+  | { type: "refused"; at: string; host?: string; reason: string; invalid?: boolean }
   | {
       type: "run-finished";
       at: string;

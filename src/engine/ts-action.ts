@@ -22,6 +22,8 @@ export interface TsActionEnv {
   host: PlanHost;
   transport: Transport;
   signal: AbortSignal;
+  /** The action fails after this long, and what it still runs on the machine is stopped. */
+  timeoutMs?: number;
   output(stream: "stdout" | "stderr", text: string): void;
   capture(name: string, value: string): void;
 }
@@ -41,7 +43,37 @@ export async function runTsAction(code: string, env: TsActionEnv): Promise<void>
   );
   const body = js.replace(/^export default\s*/m, "return ").replace(/export\s*\{[^}]*\};?\s*$/m, "");
   const fn = new AsyncFunction("ctx", `${body}`);
-  const ctx: TsContext = {
+  // Its own signal: a timeout stops the commands it started, as a stop of the run does.
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  env.signal.addEventListener("abort", onAbort, { once: true });
+  const ctx = context({ ...env, signal: stop.signal });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timedOut =
+    env.timeoutMs === undefined
+      ? new Promise<never>(() => {})
+      : new Promise<never>((_, reject) => {
+          timer = setTimeout(() => {
+            stop.abort();
+            reject(new Error(`timed out after ${(env.timeoutMs as number) / 1000}s`));
+          }, env.timeoutMs);
+        });
+  try {
+    await Promise.race([
+      (async () => {
+        const inner = (await fn(ctx)) as ((c: TsContext) => Promise<void>) | undefined;
+        if (typeof inner === "function") await inner(ctx);
+      })(),
+      timedOut,
+    ]);
+  } finally {
+    if (timer) clearTimeout(timer);
+    env.signal.removeEventListener("abort", onAbort);
+  }
+}
+
+function context(env: TsActionEnv): TsContext {
+  return {
     vars: env.vars,
     host: env.host,
     $: async (command) => {
@@ -66,6 +98,4 @@ export async function runTsAction(code: string, env: TsActionEnv): Promise<void>
       throw new NotApplicable(reason);
     },
   };
-  const inner = (await fn(ctx)) as ((c: TsContext) => Promise<void>) | undefined;
-  if (typeof inner === "function") await inner(ctx);
 }

@@ -21,5 +21,17 @@ export function describeDecision(d: Decision): string {
       return d.right
         ? "the confirmation word was given"
         : `a wrong confirmation word was given (attempt ${d.attempt})`;
+    case "back":
+      return "went back from the confirmation word";
+    case "host-key":
+      return `${d.accepted ? "accepted" : "refused"} the host key ${d.fingerprint} of ${d.host}`;
+    case "secret":
+      return d.given ? `gave secret ${d.name}` : `did not give secret ${d.name}`;
+    case "passphrase":
+      return d.given
+        ? `gave the passphrase of ${d.identity}`
+        : `did not give the passphrase of ${d.identity}`;
+    case "roll-back-steps":
+      return d.stepIds.length > 0 ? `roll back ${d.stepIds.join(", ")}` : "roll back nothing";
   }
 }

@@ -31,16 +31,26 @@ export function lineReporter(write: (text: string) => void, style: Style): (e: E
         return;
       case "decision": {
         const d = e.decision;
-        const where = `[${index.get(e.stepId)}/${total}] ${titles.get(e.stepId)}`;
+        const stepId = e.stepId ?? "";
+        const where = `[${index.get(stepId)}/${total}] ${titles.get(stepId)}`;
         switch (d.kind) {
           case "run":
+          case "back":
+          case "secret":
+          case "passphrase":
+            return;
+          case "host-key":
+            write(`${(d.accepted ? style.warn : style.danger)(`... ${describeDecision(d)} (${e.by})`)}\n`);
+            return;
+          case "roll-back-steps":
+            if (d.stepIds.length > 0) write(`${style.warn(`... ${describeDecision(d)} (${e.by})`)}\n`);
             return;
           case "skip":
             write(`${style.dim(`--- ${where}: skipped (${d.reason || "by operator"}) by ${e.by}`)}\n`);
             return;
           case "abort":
             write(
-              `${style.danger(`!!! ${titles.get(e.stepId)}: aborted by ${e.by}${d.reason ? `: ${d.reason}` : ""}`)}\n`,
+              `${style.danger(`!!! ${titles.get(stepId) ?? "run"}: aborted by ${e.by}${d.reason ? `: ${d.reason}` : ""}`)}\n`,
             );
             return;
           case "word":
@@ -52,7 +62,7 @@ export function lineReporter(write: (text: string) => void, style: Style): (e: E
           case "rollback":
           case "done":
           case "rerun":
-            write(`${style.warn(`... ${titles.get(e.stepId)}: ${describeDecision(d)} by ${e.by}`)}\n`);
+            write(`${style.warn(`... ${titles.get(stepId)}: ${describeDecision(d)} by ${e.by}`)}\n`);
             return;
         }
         return;

@@ -39,7 +39,7 @@ export function renderTimeline(runId: string, plan: Plan, events: EngineEvent[])
         row(e.at, "", "", e.resumed ? "run resumed" : "run started");
         break;
       case "decision": {
-        row(e.at, e.stepId, "", describeDecision(e.decision), e.by);
+        row(e.at, e.stepId ?? "", "", describeDecision(e.decision), e.by);
         break;
       }
       case "step-started":
@@ -71,6 +71,7 @@ export function renderTimeline(runId: string, plan: Plan, events: EngineEvent[])
       case "output":
       case "command-sent":
       case "command-started":
+      case "question":
         break;
     }
   }

@@ -30,6 +30,7 @@ import {
   utils,
 } from "ssh2";
 import type { Host } from "../model/inventory.ts";
+import { checkIdentities } from "./identity-check.ts";
 import {
   appendKnownHost,
   fingerprint,
@@ -206,6 +207,14 @@ export class SshTransport implements Transport {
       return await this.follow(client, channel, script, opts);
     } finally {
       this.slots.release();
+    }
+  }
+
+  /** The machine's key files and passphrases, before any login anywhere (see Transport.prepare). */
+  async prepare(): Promise<void> {
+    const errors = await checkIdentities([this.machine], this.opts.passphrase);
+    if (errors.length > 0) {
+      throw new TransportError("config", errors.map((e) => e.format()).join("\n"), this.host);
     }
   }
 

@@ -42,6 +42,11 @@ export interface Transport {
    * fate is unknown.
    */
   exec(script: string, opts?: ExecOptions): Promise<ExecResult>;
+  /**
+   * Checks what can be checked without logging in (key files, passphrases), so a mistake shows before
+   * the run logs into any machine; throws TransportError "config" naming the inventory's file:line.
+   */
+  prepare?(): Promise<void>;
   /** Reaches the machine now (host key, login), so a problem shows before any command runs. */
   open(): Promise<void>;
   /** Writes a file on the machine, creating its directory; `~/` means the login user's home. */
@@ -55,6 +60,8 @@ export type TransportErrorCode =
   | "host-key-unknown"
   | "host-key-changed"
   | "upload-failed"
+  /** The inventory says how to log in in a way that cannot work (a missing key file, say). */
+  | "config"
   /** The connection went away while a command ran: it may have finished, failed, or still be running. */
   | "lost"
   | "closed";

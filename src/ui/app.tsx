@@ -1,6 +1,8 @@
 import { Box, Text, useApp, useStdin, useWindowSize } from "ink";
 import { useEffect, useMemo, useReducer, useState, useSyncExternalStore } from "react";
+import type { RunState } from "../engine/state.ts";
 import type { Plan } from "../model/plan.ts";
+import { askingNow } from "./asking.ts";
 import { Footer } from "./components/footer.tsx";
 import { Header, type Mode } from "./components/header.tsx";
 import { HostGrid } from "./components/host-grid.tsx";
@@ -10,7 +12,7 @@ import { RollbackBox, rollbackLines } from "./components/rollback-box.tsx";
 import { cardLines, StepCard } from "./components/step-card.tsx";
 import { detailLines, StepDetails, wrapLines } from "./components/step-details.tsx";
 import { StepList } from "./components/step-list.tsx";
-import type { DecisionBridge, Question } from "./decision-bridge.ts";
+import type { DecisionBridge } from "./decision-bridge.ts";
 import { cardWidth, layout, MIN_COLUMNS, MIN_ROWS } from "./layout.ts";
 import { RunStore } from "./run-store.ts";
 import type { Theme } from "./theme.ts";
@@ -31,6 +33,8 @@ export interface AppProps {
   now?: () => number;
   /** The terminal's size; tests give it, a real terminal is measured (and followed on resize). */
   size?: { columns: number; rows: number };
+  /** Read-only steps run without asking from the start (--auto-read; the a key toggles it). */
+  autoRead?: boolean;
 }
 
 const EMPTY_STORE = new RunStore();
@@ -39,12 +43,13 @@ export function App(props: AppProps) {
   const { plan, theme, mode } = props;
   const store = props.store ?? EMPTY_STORE;
   const snapshot = useSyncExternalStore(store.subscribe, store.getSnapshot);
-  const question = useQuestion(props.bridge);
-  const [ui, dispatch] = useReducer(uiReducer, initialUiState);
+  // The question on screen is the run's own (an event in its state), answered through the bridge.
+  const question = askingNow(snapshot.run, plan, props.bridge);
+  const [ui, dispatch] = useReducer(uiReducer, { ...initialUiState, autoRead: props.autoRead ?? false });
   const measured = useWindowSize();
   const { columns, rows } = props.size ?? measured;
   const { exit } = useApp();
-  const now = useClock(props.now, snapshot.finishedAt === undefined && mode !== "DRY RUN");
+  const now = useClock(props.now, snapshot.run.finishedAt === undefined && mode !== "DRY RUN");
   const entries = useMemo(() => stepEntries(plan), [plan]);
   const view = buildView({ plan, snapshot, question, ui, mode }, entries);
 
@@ -75,8 +80,8 @@ export function App(props: AppProps) {
       : undefined;
   const [quitting, setQuitting] = useState(false);
   useEffect(() => {
-    if (quitting && snapshot.finishedAt !== undefined) exit();
-  }, [quitting, snapshot.finishedAt, exit]);
+    if (quitting && snapshot.run.finishedAt !== undefined) exit();
+  }, [quitting, snapshot.run.finishedAt, exit]);
   useKeys(
     {
       ui,
@@ -144,8 +149,8 @@ export function App(props: AppProps) {
         hostsDone={view.hostsDone}
         hostsTotal={view.hostsTotal}
         machines={plan.hosts.length}
-        autoRead={props.bridge?.autoRead ?? false}
-        elapsedMs={snapshot.startedAt ? (snapshot.finishedAt ?? now) - snapshot.startedAt : 0}
+        autoRead={ui.autoRead}
+        elapsedMs={elapsed(snapshot.run, now)}
         width={l.width}
         theme={theme}
         status={view.status}
@@ -212,14 +217,7 @@ export function App(props: AppProps) {
         </Box>
       )}
       <Footer
-        keys={footerKeys(
-          question,
-          ui.modal,
-          mode,
-          view,
-          ui.browsing !== undefined,
-          props.bridge?.autoRead ?? false,
-        )}
+        keys={footerKeys(question, ui.modal, mode, view, ui.browsing !== undefined, ui.autoRead)}
         width={l.width}
         theme={theme}
       />
@@ -227,17 +225,11 @@ export function App(props: AppProps) {
   );
 }
 
-/** The question the engine waits on; re-renders on every change of the bridge (also the auto-read switch). */
-function useQuestion(bridge: DecisionBridge | undefined): Question | undefined {
-  const [, bump] = useReducer((n: number) => n + 1, 0);
-  useEffect(() => {
-    if (!bridge) return;
-    const off = bridge.subscribe(bump);
-    // A question asked between the first render and this subscription is not missed.
-    bump();
-    return off;
-  }, [bridge]);
-  return bridge?.current;
+/** How long this start of the run has taken (a resume counts from its own start). */
+function elapsed(run: RunState, now: number): number {
+  if (!run.lastStartedAt) return 0;
+  const end = run.finishedAt ? Date.parse(run.finishedAt) : now;
+  return end - Date.parse(run.lastStartedAt);
 }
 
 /** Ticks once a second while the run goes on, for the elapsed time. */

@@ -1,139 +1,123 @@
-import type { DecisionSource } from "../engine/decisions.ts";
+import type { Asked, DecisionSource, HostKeyAsked, PassphraseAsked } from "../engine/decisions.ts";
 import type { Decision } from "../engine/events.ts";
 import type { ProcessCheck } from "../engine/process-check.ts";
+import type { QuestionKind } from "../engine/questions.ts";
 import type { PlannedStep } from "../model/plan.ts";
-import type { HostKeyQuestion } from "../transport/transport.ts";
 
-/** What the engine is waiting for a person to answer. The UI shows one question at a time. */
-export type Question =
-  | { kind: "before-step"; step: PlannedStep; answer(d: Decision): void }
-  | { kind: "confirm-word"; step: PlannedStep; attempt: number; answer(word: string | undefined): void }
-  | { kind: "after-failure"; step: PlannedStep; failedHosts: string[]; answer(d: Decision): void }
-  | { kind: "rollback-on-abort"; completed: PlannedStep[]; answer(steps: PlannedStep[]): void }
-  | {
-      kind: "unknown-host";
-      step: PlannedStep;
-      host: string;
-      check: ProcessCheck;
-      answer(a: "rerun" | "done" | "abort"): void;
-    }
-  | { kind: "secret"; name: string; answer(value: string | undefined): void }
-  | { kind: "passphrase"; identity: string; attempt: number; answer(value: string | undefined): void }
-  | { kind: "host-key"; question: HostKeyQuestion; answer(accept: boolean): void };
+/** What the answer to each kind of question is. */
+export interface Answers {
+  secret: string | undefined;
+  "host-key": boolean;
+  passphrase: string | undefined;
+  "before-step": Decision;
+  "confirm-word": string | undefined;
+  "after-failure": Decision;
+  "unknown-host": "rerun" | "done" | "abort";
+  "rollback-on-abort": PlannedStep[];
+}
 
-type Listener = () => void;
+interface Waiting {
+  kind: QuestionKind;
+  resolve(value: unknown): void;
+}
 
 /**
- * The engine's DecisionSource for an interactive run: each call becomes a pending question that the
- * terminal UI renders and answers from keys. Nothing here reads a key or runs a step.
+ * The engine's DecisionSource for an interactive run. The question itself is in the run's state (the
+ * engine journals it as an event before it asks): the screen shows it from there and answers it here,
+ * by its id. Nothing here reads a key or runs a step.
  */
 export class DecisionBridge implements DecisionSource {
-  private queue: Question[] = [];
-  private listeners = new Set<Listener>();
-  /** Read-only steps run without asking once the operator turns this on (key a). */
-  autoRead = false;
+  private readonly waiting = new Map<string, Waiting>();
+  private quitting = false;
+  private autoRead = false;
+  private n = 0;
 
   constructor(readonly who: string) {}
 
-  get current(): Question | undefined {
-    return this.queue[0];
+  /** Answers the question `id` (a question asked and not answered yet). */
+  answer<K extends QuestionKind>(id: string, kind: K, value: Answers[K]): void {
+    const w = this.waiting.get(id);
+    if (!w || w.kind !== kind) return;
+    this.waiting.delete(id);
+    w.resolve(value);
   }
 
-  subscribe(l: Listener): () => void {
-    this.listeners.add(l);
-    return () => this.listeners.delete(l);
+  /** Whether question `id` still waits for its answer here. */
+  waits(id: string): boolean {
+    return this.waiting.has(id);
   }
 
-  setAutoRead(on: boolean): void {
+  /** Read-only steps run without asking from now on (key a), starting with the one asked now, if any. */
+  setAutoRead(on: boolean, readOnlyQuestions: string[] = []): void {
     this.autoRead = on;
-    const q = this.current;
-    if (on && q?.kind === "before-step" && q.step.risk === "read") q.answer({ kind: "run" });
-    else this.notify();
+    if (on) for (const id of readOnlyQuestions) this.answer(id, "before-step", { kind: "run" });
   }
 
-  /** Ends every pending question as "abort" (the operator quit), and any asked later: the engine winds down. */
+  /** Ends every pending question as "no" (the operator quit), and any asked later: the engine winds down. */
   abortAll(): void {
     this.quitting = true;
-    for (const q of [...this.queue]) this.refuse(q);
-  }
-
-  private quitting = false;
-
-  private refuse(q: Question): void {
-    switch (q.kind) {
-      case "before-step":
-      case "after-failure":
-        q.answer({ kind: "abort" });
-        break;
-      case "confirm-word":
-      case "secret":
-      case "passphrase":
-        q.answer(undefined);
-        break;
-      case "rollback-on-abort":
-        q.answer([]);
-        break;
-      case "unknown-host":
-        q.answer("abort");
-        break;
-      case "host-key":
-        q.answer(false);
-        break;
+    for (const [id, w] of [...this.waiting]) {
+      this.waiting.delete(id);
+      w.resolve(refusal(w.kind));
     }
   }
 
-  beforeStep(step: PlannedStep): Promise<Decision> {
+  beforeStep(step: PlannedStep, asked?: Asked): Promise<Decision> {
     if (this.autoRead && step.risk === "read") return Promise.resolve({ kind: "run" });
-    return this.ask<Decision>((answer) => ({ kind: "before-step", step, answer }));
+    return this.wait("before-step", asked);
   }
 
-  confirmWord(step: PlannedStep, attempt = 1): Promise<string | undefined> {
-    return this.ask((answer) => ({ kind: "confirm-word", step, attempt, answer }));
+  confirmWord(_step: PlannedStep, _attempt: number, asked?: Asked): Promise<string | undefined> {
+    return this.wait("confirm-word", asked);
   }
 
-  afterFailure(step: PlannedStep, failedHosts: string[]): Promise<Decision> {
-    return this.ask((answer) => ({ kind: "after-failure", step, failedHosts, answer }));
+  afterFailure(_step: PlannedStep, _failedHosts: string[], asked?: Asked): Promise<Decision> {
+    return this.wait("after-failure", asked);
   }
 
-  rollbackOnAbort(completed: PlannedStep[]): Promise<PlannedStep[]> {
-    const withRollback = completed.filter((s) => s.targets.some((t) => t.rollback.length > 0));
-    if (withRollback.length === 0) return Promise.resolve([]);
-    return this.ask((answer) => ({ kind: "rollback-on-abort", completed: withRollback, answer }));
+  rollbackOnAbort(completed: PlannedStep[], asked?: Asked): Promise<PlannedStep[]> {
+    if (!completed.some((s) => s.targets.some((t) => t.rollback.length > 0))) return Promise.resolve([]);
+    return this.wait("rollback-on-abort", asked);
   }
 
-  resolveUnknown(step: PlannedStep, host: string, check: ProcessCheck): Promise<"rerun" | "done" | "abort"> {
-    return this.ask((answer) => ({ kind: "unknown-host", step, host, check, answer }));
+  resolveUnknown(_step: PlannedStep, _host: string, _check: ProcessCheck, asked?: Asked) {
+    return this.wait("unknown-host", asked);
   }
 
-  secret(name: string): Promise<string | undefined> {
-    return this.ask((answer) => ({ kind: "secret", name, answer }));
+  secret(_name: string, asked?: Asked): Promise<string | undefined> {
+    return this.wait("secret", asked);
   }
 
-  passphrase(identity: string, attempt: number): Promise<string | undefined> {
-    return this.ask((answer) => ({ kind: "passphrase", identity, attempt, answer }));
+  passphrase(_q: PassphraseAsked, asked?: Asked): Promise<string | undefined> {
+    return this.wait("passphrase", asked);
   }
 
-  hostKey(question: HostKeyQuestion): Promise<boolean> {
-    return this.ask((answer) => ({ kind: "host-key", question, answer }));
+  hostKey(_q: HostKeyAsked, asked?: Asked): Promise<boolean> {
+    return this.wait("host-key", asked);
   }
 
-  private ask<T>(make: (answer: (value: T) => void) => Question): Promise<T> {
-    return new Promise<T>((resolve) => {
-      let done = false;
-      const q = make(((value: T) => {
-        if (done) return;
-        done = true;
-        this.queue = this.queue.filter((x) => x !== q);
-        resolve(value);
-        this.notify();
-      }) as never);
-      this.queue.push(q);
-      if (this.quitting) this.refuse(q);
-      else this.notify();
-    });
+  private wait<K extends QuestionKind>(kind: K, asked: Asked | undefined): Promise<Answers[K]> {
+    if (this.quitting) return Promise.resolve(refusal(kind) as Answers[K]);
+    const id = asked?.id ?? `direct-${++this.n}`;
+    return new Promise((resolve) => this.waiting.set(id, { kind, resolve: resolve as (v: unknown) => void }));
   }
+}
 
-  private notify(): void {
-    for (const l of this.listeners) l();
+/** The answer that stops: what quitting answers to every kind of question. */
+function refusal(kind: QuestionKind): unknown {
+  switch (kind) {
+    case "before-step":
+    case "after-failure":
+      return { kind: "abort" } satisfies Decision;
+    case "confirm-word":
+    case "secret":
+    case "passphrase":
+      return undefined;
+    case "rollback-on-abort":
+      return [];
+    case "unknown-host":
+      return "abort";
+    case "host-key":
+      return false;
   }
 }

@@ -11,20 +11,13 @@ export interface OutputLine {
 /** Lines kept per machine per step for the screen; the journal keeps everything. */
 export const MAX_SCREEN_LINES = 2000;
 
+/** What the screen shows: the run's state (the same fold as the engine's), and the machines' output. */
 export interface RunSnapshot {
   run: RunState;
   /** `${stepId}\u0000${host}` -> the last MAX_SCREEN_LINES lines. */
   output: ReadonlyMap<string, readonly OutputLine[]>;
   /** The step that last started or printed: its output stays on screen until the next one starts. */
   lastActive?: string;
-  startedAt?: number;
-  finishedAt?: number;
-  /** The step the run ended at when it did not finish ok. */
-  stoppedAt?: string;
-  /** keep-going checks that failed in a run that reached its end. */
-  failedChecks?: string[];
-  /** Reasons a run was refused (lock, host key), shown in the header. */
-  refusals: string[];
   version: number;
 }
 
@@ -35,7 +28,7 @@ export const outputKey = (stepId: string, host: string) => `${stepId}\u0000${hos
  * machine printing as fast as it can never starves key handling or floods the terminal.
  */
 export class RunStore {
-  private snapshot: RunSnapshot = { run: initialRunState, output: new Map(), refusals: [], version: 0 };
+  private snapshot: RunSnapshot = { run: initialRunState, output: new Map(), version: 0 };
   private readonly output = new Map<string, OutputLine[]>();
   /** The last line of each stream while it has no newline yet, with its text as received. */
   private readonly open = new Map<string, { line: OutputLine; raw: string }>();
@@ -45,38 +38,25 @@ export class RunStore {
   private dirty = false;
   private run: RunState = initialRunState;
   private lastActive?: string;
-  private startedAt?: number;
-  private finishedAt?: number;
-  private stoppedAt?: string;
-  private failedChecks?: string[];
-  private refusals: string[] = [];
 
   /**
-   * `resumed`: the state of the interrupted run being resumed, from its journal. The engine does not
-   * announce the steps that were already done, so without it they would show as pending.
-   * `earlier`: that run's journaled events; their output is shown again, so an operator resuming a
-   * failed step sees why it failed before deciding to run it again.
+   * `earlier`: the journaled events of an interrupted run being resumed. Its state is their fold, as
+   * the engine's is; their output is shown again, so an operator resuming a failed step sees why it
+   * failed before deciding to run it again.
    */
   constructor(
     private readonly intervalMs = 50,
-    private readonly clock: () => number = Date.now,
-    resumed?: RunState,
     earlier: readonly EngineEvent[] = [],
   ) {
-    if (resumed) {
-      this.run = { ...resumed, current: undefined };
-      for (const e of earlier) {
-        if (e.type !== "output") continue;
-        this.lastActive = e.stepId;
-        this.append(e.stepId, e.host, e.stream, e.text);
-      }
-      for (const key of this.output.keys()) {
-        const [stepId = "", host = ""] = key.split("\u0000");
-        this.note(stepId, host, "── until the earlier runner stopped ──");
-      }
-      this.dirty = true;
-      this.publish();
+    if (earlier.length === 0) return;
+    for (const e of earlier) this.push(e);
+    // That run is being resumed: not over, and nothing of it is current until the runner says so.
+    this.run = { ...this.run, current: undefined, finishedAt: undefined, ended: undefined };
+    for (const key of this.output.keys()) {
+      const [stepId = "", host = ""] = key.split("\u0000");
+      this.note(stepId, host, "── until the earlier runner stopped ──");
     }
+    this.flush();
   }
 
   readonly subscribe = (l: () => void): (() => void) => {
@@ -105,7 +85,7 @@ export class RunStore {
         break;
       case "decision":
         if (e.decision.kind === "rollback") {
-          const stepId = e.decision.stepId ?? e.stepId;
+          const stepId = e.decision.stepId ?? e.stepId ?? "";
           const hosts = e.decision.hosts ?? Object.keys(before.steps[stepId]?.hosts ?? {});
           this.lastActive = stepId;
           for (const h of hosts) this.note(stepId, h, `── rollback by ${e.by} (${clockTime(e.at)}) ──`);
@@ -115,22 +95,18 @@ export class RunStore {
         this.note(e.stepId, e.host, e.ok ? "── rollback ok ──" : `── rollback failed: ${e.error ?? ""} ──`);
         break;
       case "run-started":
-        this.startedAt ??= this.clock();
-        break;
       case "run-finished":
-        this.finishedAt = this.clock();
-        this.stoppedAt = e.failedStep;
-        this.failedChecks = e.failedChecks;
-        break;
       case "refused":
-        this.refusals = [...this.refusals, e.reason];
-        break;
+      case "question":
       case "captured":
       case "host-finished":
       case "step-finished":
+      case "command-sent":
+      case "command-started":
         break;
     }
-    this.schedule(e.type === "run-finished" || e.type === "refused");
+    // What the operator must see at once: a question, a refusal, the end.
+    this.schedule(e.type === "run-finished" || e.type === "refused" || e.type === "question");
   };
 
   /** Immediately publishes pending changes (tests, and before the app exits). */
@@ -216,11 +192,6 @@ export class RunStore {
       run: this.run,
       output: this.changedOutput(),
       lastActive: this.lastActive,
-      startedAt: this.startedAt,
-      finishedAt: this.finishedAt,
-      stoppedAt: this.stoppedAt,
-      failedChecks: this.failedChecks,
-      refusals: this.refusals,
       version: this.snapshot.version + 1,
     };
     for (const l of this.listeners) l();

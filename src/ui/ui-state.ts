@@ -22,6 +22,8 @@ export interface UiState {
   modal: Modal;
   /** A one-off message in the status line ("this step has no rollback"), gone at the next key. */
   flash?: string;
+  /** Read-only steps run without asking (--auto-read, the a key). */
+  autoRead: boolean;
 }
 
 export type UiAction =
@@ -40,9 +42,10 @@ export type UiAction =
   | { type: "backspace" }
   | { type: "empty-reason" }
   | { type: "flash"; text: string | undefined }
+  | { type: "auto-read"; on: boolean }
   | { type: "close" };
 
-export const initialUiState: UiState = { scroll: 0, modal: { kind: "none" } };
+export const initialUiState: UiState = { scroll: 0, modal: { kind: "none" }, autoRead: false };
 
 export function uiReducer(state: UiState, action: UiAction): UiState {
   switch (action.type) {
@@ -120,6 +123,8 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
         : state;
     case "flash":
       return state.flash === action.text ? state : { ...state, flash: action.text };
+    case "auto-read":
+      return { ...state, autoRead: action.on };
     case "close":
       return { ...state, modal: { kind: "none" } };
   }

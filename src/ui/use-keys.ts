@@ -1,8 +1,9 @@
 import { type Key, useInput } from "ink";
 import type { Dispatch } from "react";
 import type { ProcessCheck } from "../engine/process-check.ts";
+import type { Question } from "./asking.ts";
 import type { Mode } from "./components/header.tsx";
-import type { DecisionBridge, Question } from "./decision-bridge.ts";
+import type { DecisionBridge } from "./decision-bridge.ts";
 import type { Modal, UiAction, UiState } from "./ui-state.ts";
 import type { View } from "./view-model.ts";
 
@@ -59,7 +60,12 @@ export function handleKey(c: KeyContext, input: string, key: Key): void {
   if (key.home) return dispatch({ type: "scroll", by: max, max });
   if (key.end) return dispatch({ type: "scroll", by: -max, max });
   if (c.mode === "DRY RUN" || !c.bridge) return;
-  if (input === "a") return c.bridge.setAutoRead(!c.bridge.autoRead);
+  if (input === "a") {
+    const on = !ui.autoRead;
+    dispatch({ type: "auto-read", on });
+    // The read-only step asked about now runs at once.
+    return c.bridge.setAutoRead(on, q?.kind === "before-step" && q.step.risk === "read" ? [q.id] : []);
+  }
   if (!q) return;
   switch (q.kind) {
     case "before-step": {

@@ -1,10 +1,10 @@
 import type { HostStatus } from "../engine/events.ts";
 import { shortCheck } from "../engine/process-check.ts";
-import { type RunState, summarizeHosts } from "../engine/state.ts";
+import { type RunState, stepAtAGlance } from "../engine/state.ts";
 import type { Plan, PlannedStep } from "../model/plan.ts";
 import { plural } from "../util/plural.ts";
+import type { Question } from "./asking.ts";
 import type { Ending, Mode } from "./components/header.tsx";
-import type { Question } from "./decision-bridge.ts";
 import { type OutputLine, outputKey, type RunSnapshot } from "./run-store.ts";
 import type { Tone } from "./theme.ts";
 import type { UiState } from "./ui-state.ts";
@@ -82,13 +82,9 @@ export function questionStep(q: Question | undefined): string | undefined {
   }
 }
 
-/** A running step shows what its machines show; a step rolled back anywhere shows as rolled back. */
+/** How a step reads on screen: as the run's state says (see stepAtAGlance), or asked about now. */
 export function displayStatus(run: RunState, id: string, question?: Question): HostStatus {
-  const step = run.steps[id];
-  let status: HostStatus = step?.status ?? "pending";
-  if (step?.status === "running") status = summarizeHosts(step.hosts);
-  else if (step?.status === "ok" && Object.values(step.hosts).some((h) => h.status === "rolled-back"))
-    status = "rolled-back";
+  const status = stepAtAGlance(run.steps[id]);
   if (status === "pending" && questionStep(question) === id) return "awaiting-decision";
   return status;
 }
@@ -98,7 +94,7 @@ export function buildView(
   entries = stepEntries(plan),
 ): View {
   const run = snapshot.run;
-  const finished = snapshot.finishedAt !== undefined;
+  const finished = snapshot.run.finishedAt !== undefined;
   const statuses = new Map(entries.map((e) => [e.step.id, displayStatus(run, e.step.id, question)]));
   const statusOf = (id: string) => statuses.get(id) ?? "pending";
   const entryOf = (id: string) => entries.find((e) => e.step.id === id)?.step;
@@ -108,7 +104,7 @@ export function buildView(
   const current =
     asked ??
     (finished
-      ? (snapshot.stoppedAt ?? (run.status === "ok" ? undefined : firstNotDone) ?? entries.at(-1)?.step.id)
+      ? (run.ended?.failedStep ?? (run.status === "ok" ? undefined : firstNotDone) ?? entries.at(-1)?.step.id)
       : (run.current ?? firstNotDone));
   const shownId = ui.browsing ?? current ?? entries[0]?.step.id;
   const shownIndex = Math.max(
@@ -206,7 +202,7 @@ function statusLine(v: Omit<View, "status">, { snapshot, question: q, ui, mode }
     return i < 0 ? "" : `step ${i + 1}/${total} "${v.entries[i]?.step.title}"`;
   };
   if (ui.flash) return { text: ui.flash, tone: "warning" };
-  const refusal = snapshot.refusals[0];
+  const refusal = snapshot.run.refusals[0]?.reason;
   if (refusal) return { text: `refused: ${refusal}`, tone: "danger" };
   if (mode === "DRY RUN")
     return { text: "dry run: nothing runs here · ↑↓ browse the steps · Tab the machines", tone: "accent" };
@@ -224,9 +220,9 @@ function statusLine(v: Omit<View, "status">, { snapshot, question: q, ui, mode }
           tone: "ok",
         };
       case "failed":
-        if (snapshot.failedChecks)
+        if (snapshot.run.ended?.failedChecks)
           return {
-            text: `run finished, ${plural(snapshot.failedChecks.length, "check")} failed: ${snapshot.failedChecks.map((id) => stepNumber(id)).join(", ")} · ${HOW_TO_RESUME}`,
+            text: `run finished, ${plural(snapshot.run.ended.failedChecks.length, "check")} failed: ${snapshot.run.ended.failedChecks.map((id) => stepNumber(id)).join(", ")} · ${HOW_TO_RESUME}`,
             tone: "danger",
           };
         return {
@@ -268,7 +264,8 @@ function statusLine(v: Omit<View, "status">, { snapshot, question: q, ui, mode }
     case "passphrase":
       return { text: `the key ${q.identity} needs its passphrase`, tone: "warning" };
     case undefined:
-      if (snapshot.startedAt === undefined) return { text: "connecting to the machines…", tone: "muted" };
+      if (snapshot.run.lastStartedAt === undefined)
+        return { text: "connecting to the machines…", tone: "muted" };
       if (v.current && snapshot.run.steps[v.current]?.status === "running")
         return {
           text: `running ${numbered(v.current)} · ${v.hostsDone}/${v.hostsTotal} machines done`,

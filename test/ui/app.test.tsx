@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { cleanup } from "ink-testing-library";
 import type { Decision, EngineEvent } from "../../src/engine/events.ts";
-import { initialRunState, reduceRun } from "../../src/engine/state.ts";
 import { RunStore } from "../../src/ui/run-store.ts";
 import { AT, hostFinished, output, runStarted, stepOk, stepStarted } from "./events.ts";
 import { KEYS, planOf, renderApp, stepOf, UI_INVENTORY } from "./render-app.tsx";
@@ -35,7 +34,7 @@ describe("the screen", () => {
   test("before the first step: header, step list, card, machines, output, rollback and keys fill 80x24 exactly", async () => {
     const app = renderApp(plan);
     push(app, [runStarted(plan)]);
-    const answer = app.bridge.beforeStep(check);
+    const answer = app.ask.beforeStep(check);
     const f = await app.waitFor("Enter runs it");
     const rows = f.split("\n");
     expect(rows).toHaveLength(24);
@@ -95,7 +94,7 @@ describe("the screen", () => {
   test("between steps the last step's output stays on screen under the next step's card", async () => {
     const app = renderApp(plan);
     push(app, [runStarted(plan), ...stepOk(check), ...stepOk(install, ["installed v2", "restarted"])]);
-    app.bridge.beforeStep(wipe);
+    app.ask.beforeStep(wipe);
     const f = await app.waitFor("3/3 Wipe the data");
     expect(f).toContain("── output of a1 from 2/3 Install the app");
     expect(f).toContain("installed v2");
@@ -115,7 +114,7 @@ describe("the screen", () => {
     ]);
     const before = outputRows(await app.waitFor("cannot write"));
     push(app, [hostFinished(install, "a2", "ok", 0)]);
-    const answer = app.bridge.afterFailure(install, ["a1"]);
+    const answer = app.ask.afterFailure(install, ["a1"]);
     const f = await app.waitFor("step 2/3 failed on a1");
     expect(f.split("\n")[2]).toBe('step 2/3 "Install the app" failed on a1');
     expect(f).toContain("r retry there · s skip on · x stop");
@@ -137,21 +136,21 @@ describe("the screen", () => {
   test("after a failure b rolls back the selected machine, B every machine (which stops the run); x stops it as it is", async () => {
     const app = renderApp(plan);
     push(app, [runStarted(plan), ...stepStarted(install), hostFinished(install, "a1", "failed", 1)]);
-    let answer = app.bridge.afterFailure(install, ["a1"]);
+    let answer = app.ask.afterFailure(install, ["a1"]);
     await app.waitFor("failed on a1");
     await app.press("b");
     const one = await app.waitFor('Roll back "Install the app" on a1?');
     expect(one).toContain("y roll back · n cancel");
     await app.press("y");
     expect(await answer).toEqual({ kind: "rollback", hosts: ["a1"] });
-    answer = app.bridge.afterFailure(install, ["a1"]);
+    answer = app.ask.afterFailure(install, ["a1"]);
     await app.waitFor("failed on a1");
     await app.press("B");
     const f = await app.waitFor('Roll back "Install the app" on every machine?');
     expect(f).toContain("y roll back all, then stop · n cancel");
     await app.press("y");
     expect(await answer).toEqual({ kind: "rollback" });
-    answer = app.bridge.afterFailure(install, ["a1"]);
+    answer = app.ask.afterFailure(install, ["a1"]);
     await app.settle();
     await app.press("x");
     expect(await answer).toEqual({ kind: "abort" });
@@ -160,11 +159,11 @@ describe("the screen", () => {
   test("a turns auto-run of read-only steps on: the waiting read step runs, the footer says so", async () => {
     const app = renderApp(plan);
     push(app, [runStarted(plan)]);
-    const answer = app.bridge.beforeStep(check);
+    const answer = app.ask.beforeStep(check);
     expect((await app.waitFor("Enter runs it")).split("\n")[0]).not.toContain("auto-read on");
     await app.press("a");
     expect(await answer).toEqual({ kind: "run" });
-    app.bridge.beforeStep(install);
+    app.ask.beforeStep(install);
     const f = await app.waitFor("next: step 2/3");
     expect(f.split("\n")[0]).toMatch(/auto-read on · {2}LIVE {2}00:00$/);
   });
@@ -172,7 +171,7 @@ describe("the screen", () => {
   test("skip asks for a reason, refuses an empty one, and answers with it", async () => {
     const app = renderApp(plan);
     push(app, [runStarted(plan), ...stepOk(check)]);
-    const answer = app.bridge.beforeStep(install);
+    const answer = app.ask.beforeStep(install);
     await app.waitFor("Enter runs it");
     await app.press("s");
     await app.waitFor("Skip step 2/3: why?");
@@ -187,7 +186,7 @@ describe("the screen", () => {
   test("a destructive step: the box opens by itself; a wrong word goes to the engine, which asks again", async () => {
     const app = renderApp(plan);
     push(app, [runStarted(plan), ...stepOk(check), ...stepOk(install)]);
-    const first = app.bridge.confirmWord(wipe, 1);
+    const first = app.ask.confirmWord(wipe, 1);
     const f = await app.waitFor('Destructive: type "wipe-it" to run it');
     expect(f.split("\n")[2]).toBe('step 3/3 "Wipe the data" is destructive: type its word to run it');
     expect(f).toContain('step 3/3 "Wipe the data" on d1.');
@@ -195,7 +194,7 @@ describe("the screen", () => {
     await app.press("wipe\r");
     // The engine journals the wrong attempt and asks again: the box says so.
     expect(await first).toBe("wipe");
-    const second = app.bridge.confirmWord(wipe, 2);
+    const second = app.ask.confirmWord(wipe, 2);
     await app.waitFor("> █  that was not the word (attempt 2 of 3)");
     await app.press("wipe-it\r");
     expect(await second).toBe("wipe-it");
@@ -204,7 +203,7 @@ describe("the screen", () => {
   test("Esc backs out of the typed word: nothing runs", async () => {
     const app = renderApp(plan);
     push(app, [runStarted(plan)]);
-    const word = app.bridge.confirmWord(wipe);
+    const word = app.ask.confirmWord(wipe, 1);
     await app.waitFor("Destructive");
     await app.press("wip", KEYS.escape);
     expect(await word).toBeUndefined();
@@ -213,7 +212,7 @@ describe("the screen", () => {
   test("b rolls back the last step run on the selected machine, B on all, after a y", async () => {
     const app = renderApp(plan);
     push(app, [runStarted(plan), ...stepOk(check), ...stepOk(install, ["done"])]);
-    let answer = app.bridge.beforeStep(wipe);
+    let answer = app.ask.beforeStep(wipe);
     await app.waitFor("from 2/3 Install the app");
     await app.press("b");
     const f = await app.waitFor('Roll back "Install the app" on a1?');
@@ -221,7 +220,7 @@ describe("the screen", () => {
     expect(f.split("\n")[23]).toMatch(/^y roll back · n cancel/);
     await app.press("y");
     expect(await answer).toEqual({ kind: "rollback", stepId: "install", hosts: ["a1"] } as Decision);
-    answer = app.bridge.beforeStep(wipe);
+    answer = app.ask.beforeStep(wipe);
     await app.settle();
     await app.press("B");
     await app.waitFor('Roll back "Install the app" on every machine?');
@@ -234,7 +233,7 @@ describe("the screen", () => {
   test("b with nothing run yet says so instead of asking", async () => {
     const app = renderApp(plan);
     push(app, [runStarted(plan)]);
-    app.bridge.beforeStep(check);
+    app.ask.beforeStep(check);
     await app.waitFor("Enter runs it");
     await app.press("b");
     expect((await app.waitFor("nothing to roll back")).split("\n")[2]).toBe(
@@ -245,7 +244,7 @@ describe("the screen", () => {
   test("↑ browses an earlier step without running it; Enter first comes back to the waiting step", async () => {
     const app = renderApp(plan);
     push(app, [runStarted(plan), ...stepOk(check, ["5.10.0"])]);
-    const answer = app.bridge.beforeStep(install);
+    const answer = app.ask.beforeStep(install);
     await app.waitFor("next: step 2/3");
     await app.press(KEYS.up);
     const f = await app.waitFor("browsing step 1/3");
@@ -270,7 +269,7 @@ describe("the screen", () => {
   test("? shows the keys; any key closes the help", async () => {
     const app = renderApp(plan);
     push(app, [runStarted(plan)]);
-    app.bridge.beforeStep(check);
+    app.ask.beforeStep(check);
     await app.waitFor("Enter runs it");
     await app.press("?");
     const f = await app.waitFor("Keys");
@@ -284,7 +283,7 @@ describe("the screen", () => {
   test("q between steps quits at once: the question is answered abort and the run is stopped", async () => {
     const app = renderApp(plan);
     push(app, [runStarted(plan)]);
-    const answer = app.bridge.beforeStep(check);
+    const answer = app.ask.beforeStep(check);
     await app.waitFor("Enter runs it");
     await app.press("q");
     expect(await answer).toEqual({ kind: "abort" });
@@ -307,7 +306,8 @@ describe("the screen", () => {
 
   test("an unknown host key: its fingerprint in a box; y accepts it", async () => {
     const app = renderApp(plan);
-    const accept = app.bridge.hostKey({
+    const accept = app.ask.hostKey({
+      kind: "host-key",
       host: "a1",
       address: "127.0.0.2",
       port: 2222,
@@ -326,7 +326,7 @@ describe("the screen", () => {
   test("machines in an unknown state on resume: r runs the step again there", async () => {
     const app = renderApp(plan, { mode: "RESUMED" });
     push(app, [runStarted(plan, true)]);
-    const answer = app.bridge.resolveUnknown(install, "a2", { kind: "gone", pid: 4242 });
+    const answer = app.ask.resolveUnknown(install, "a2", { kind: "gone", pid: 4242 });
     const f = await app.waitFor("State unknown");
     expect(f).toContain("may or may not have run on a2");
     expect(f).toContain("not running any more (it was process group 4242)");
@@ -338,7 +338,7 @@ describe("the screen", () => {
   test("a command still running on the machine is never run again from the UI: r does nothing there", async () => {
     const app = renderApp(plan, { mode: "RESUMED" });
     push(app, [runStarted(plan, true)]);
-    const answer = app.bridge.resolveUnknown(install, "a2", { kind: "running", pid: 4243 });
+    const answer = app.ask.resolveUnknown(install, "a2", { kind: "running", pid: 4243 });
     const f = await app.waitFor("State unknown");
     expect(f).toContain("still running there (process group 4243)");
     expect(f).toContain("It is not run again while it may still be running");
@@ -351,7 +351,7 @@ describe("the screen", () => {
   test("on a stop, completed steps with a rollback are offered newest first", async () => {
     const app = renderApp(plan);
     push(app, [runStarted(plan), ...stepOk(check), ...stepOk(install)]);
-    const chosen = app.bridge.rollbackOnAbort([install, check]);
+    const chosen = app.ask.rollbackOnAbort([install, check]);
     const f = await app.waitFor("Roll back?");
     expect(f).toContain("step 2/3 Install the app");
     expect(f).not.toContain("step 1/3 Check the machines");
@@ -361,7 +361,7 @@ describe("the screen", () => {
 
   test("a secret is typed masked", async () => {
     const app = renderApp(plan);
-    const value = app.bridge.secret("token");
+    const value = app.ask.secret("token");
     await app.waitFor("Secret token: never shown, journaled or saved.");
     await app.press("h", "u", "n", "t", "e", "r", "2");
     const f = await app.waitFor("> •••••••█");
@@ -446,7 +446,8 @@ describe("the screen", () => {
           status: "failed",
           exitCode: null,
           durationMs: 2100,
-          error: "cancelled",
+          error: "stopped by the operator",
+          stopped: true,
         }),
       ),
       { type: "run-finished", at: AT, status: "aborted", failedStep: "check" },
@@ -469,12 +470,11 @@ describe("the screen", () => {
   });
 
   test("a resumed run shows the steps done before as done", async () => {
-    let resumed = reduceRun(initialRunState, runStarted(plan));
-    for (const e of stepOk(check)) resumed = reduceRun(resumed, e);
-    const store = new RunStore(0, Date.now, resumed);
+    // The store is built from the earlier run's events, as the engine's state is.
+    const store = new RunStore(0, [runStarted(plan), ...stepOk(check)]);
     const app = renderApp(plan, { store, mode: "RESUMED" });
     push(app, [runStarted(plan, true)]);
-    app.bridge.beforeStep(install);
+    app.ask.beforeStep(install);
     const f = await app.waitFor("next: step 2/3");
     expect(f).toMatch(/✓ Check the machines/);
     expect(f).toContain("steps 1/3");
@@ -536,7 +536,7 @@ describe("terminal sizes", () => {
   test("a larger terminal is filled to its size, and the card gets more rows", async () => {
     const app = renderApp(plan, {}, { columns: 120, rows: 40 });
     push(app, [runStarted(plan)]);
-    app.bridge.beforeStep(install);
+    app.ask.beforeStep(install);
     const f = await app.waitFor("Enter runs it");
     expect(f.split("\n")).toHaveLength(40);
     expect(f).toContain("warning: The app restarts.");
@@ -546,7 +546,7 @@ describe("terminal sizes", () => {
   test("the smallest supported terminal, 60x20, still shows every region", async () => {
     const app = renderApp(plan, {}, { columns: 60, rows: 20 });
     push(app, [runStarted(plan)]);
-    app.bridge.beforeStep(install);
+    app.ask.beforeStep(install);
     const f = await app.waitFor("next: step 2/3");
     const rows = f.split("\n");
     expect(rows).toHaveLength(20);

@@ -2,6 +2,7 @@
 // ink-testing-library at a given terminal size, keys, and waiting for a frame.
 
 import { render } from "ink-testing-library";
+import { Asker } from "../../src/engine/ask.ts";
 import { parseRunbook } from "../../src/format/parse-runbook.ts";
 import { parseInventory } from "../../src/inventory/load-inventory.ts";
 import type { Plan, PlannedStep } from "../../src/model/plan.ts";
@@ -10,6 +11,7 @@ import { App, type AppProps } from "../../src/ui/app.tsx";
 import { DecisionBridge } from "../../src/ui/decision-bridge.ts";
 import { RunStore } from "../../src/ui/run-store.ts";
 import { NO_COLOR_THEME } from "../../src/ui/theme.ts";
+import { AT } from "./events.ts";
 
 /** Three machines: a1 and a2 play `app`, d1 plays `db`; all local (nothing here connects anywhere). */
 export const UI_INVENTORY = `hosts:
@@ -100,6 +102,8 @@ export const KEYS = {
 export interface RenderedApp {
   store: RunStore;
   bridge: DecisionBridge;
+  /** Asks as the engine does: the question is an event in the store, the answer comes from the bridge. */
+  ask: Asker;
   /** The last frame, escape codes removed. */
   frame(): string;
   /** The last frame as written, escape codes included. */
@@ -121,8 +125,9 @@ export function renderApp(
   props: Partial<AppProps> = {},
   size = { columns: 80, rows: 24 },
 ): RenderedApp {
-  const store = props.store ?? new RunStore(0, () => 0);
+  const store = props.store ?? new RunStore(0);
   const bridge = props.bridge ?? new DecisionBridge("tester@host");
+  const ask = new Asker(bridge, store.push, () => AT);
   const state = { quits: 0 };
   const r = render(
     <App
@@ -144,6 +149,7 @@ export function renderApp(
   const app: RenderedApp = {
     store,
     bridge,
+    ask,
     frame,
     raw: () => r.lastFrame() ?? "",
     rows: () => frame().split("\n"),

@@ -1,5 +1,4 @@
 import { describe, expect, test } from "bun:test";
-import { initialRunState, reduceRun } from "../../src/engine/state.ts";
 import { MAX_SCREEN_LINES, outputKey, RunStore } from "../../src/ui/run-store.ts";
 import { AT, hostFinished, output, runStarted, stepOk, stepStarted } from "./events.ts";
 import { planOf, stepOf } from "./render-app.tsx";
@@ -40,8 +39,7 @@ describe("RunStore", () => {
       output(install, "a1", "E: disk full\n", "stderr"),
       hostFinished(install, "a1", "failed", 100),
     ];
-    const state = earlier.reduce(reduceRun, initialRunState);
-    const store = new RunStore(0, Date.now, state, earlier);
+    const store = new RunStore(0, earlier);
     expect(store.getSnapshot().lastActive).toBe("install");
     expect(linesOf(store, "install", "a1")).toEqual([
       "stdout:installing",
@@ -68,10 +66,10 @@ describe("RunStore", () => {
     const store = new RunStore(10_000);
     store.push(runStarted(plan));
     store.push({ type: "refused", at: AT, host: "a1", reason: "lock held by x" });
-    expect(store.getSnapshot().refusals).toEqual(["lock held by x"]);
+    expect(store.getSnapshot().run.refusals.map((r) => r.reason)).toEqual(["lock held by x"]);
     store.push({ type: "run-finished", at: AT, status: "aborted", failedStep: "install" });
-    expect(store.getSnapshot().finishedAt).toBeDefined();
-    expect(store.getSnapshot().stoppedAt).toBe("install");
+    expect(store.getSnapshot().run.finishedAt).toBeDefined();
+    expect(store.getSnapshot().run.ended?.failedStep).toBe("install");
   });
 
   test("a line that arrives in pieces is completed in place; stdout and stderr stay apart", () => {
@@ -148,9 +146,7 @@ describe("RunStore", () => {
   });
 
   test("a resumed run starts from the journal's state: steps done before are done", () => {
-    let state = reduceRun(initialRunState, runStarted(plan));
-    for (const e of stepOk(check)) state = reduceRun(state, e);
-    const store = new RunStore(0, Date.now, state);
+    const store = new RunStore(0, [runStarted(plan), ...stepOk(check)]);
     expect(store.getSnapshot().run.steps.check?.status).toBe("ok");
     store.push(runStarted(plan, true));
     store.flush();

@@ -1,7 +1,9 @@
 import { describe, expect, test } from "bun:test";
+import { Asker } from "../../src/engine/ask.ts";
 import type { EngineEvent } from "../../src/engine/events.ts";
 import { initialRunState, reduceRun } from "../../src/engine/state.ts";
-import { DecisionBridge, type Question } from "../../src/ui/decision-bridge.ts";
+import { askingNow, type Question } from "../../src/ui/asking.ts";
+import { DecisionBridge } from "../../src/ui/decision-bridge.ts";
 import { RunStore } from "../../src/ui/run-store.ts";
 import { runSummary } from "../../src/ui/run-summary.ts";
 import { initialUiState, type UiState } from "../../src/ui/ui-state.ts";
@@ -21,11 +23,15 @@ function snapshotOf(events: EngineEvent[]) {
   return store.getSnapshot();
 }
 
-function asking(make: (b: DecisionBridge) => unknown): Question {
+/** The question on screen once the engine asked through a bridge (as the Asker does). */
+function asking(make: (a: Asker) => unknown): Question {
   const b = new DecisionBridge("me");
-  make(b);
-  if (!b.current) throw new Error("no question");
-  return b.current;
+  const store = new RunStore(0);
+  make(new Asker(b, store.push, () => AT));
+  store.flush();
+  const q = askingNow(store.getSnapshot().run, plan, b);
+  if (!q) throw new Error("no question");
+  return q;
 }
 
 const view = (events: EngineEvent[], question?: Question, ui: UiState = initialUiState) =>
@@ -128,7 +134,8 @@ describe("the summary left in the terminal", () => {
           status: "failed",
           exitCode: null,
           durationMs: 10,
-          error: "cancelled",
+          error: "stopped by the operator",
+          stopped: true,
         }),
       ),
       { type: "run-finished", at: AT, status: "aborted", failedStep: "check" },

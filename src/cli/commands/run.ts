@@ -18,10 +18,9 @@ import { askableVariable } from "../../plan/missing-variable.ts";
 import { jsonReporter, lineReporter } from "../../report/line-reporter.ts";
 import { renderPlanText } from "../../report/plan-text.ts";
 import { makeStyle } from "../../report/style.ts";
-import type { PassphraseSource } from "../../transport/ssh-transport.ts";
 import { promptVariableOf } from "../../ui/variable-prompt-state.ts";
 import { currentUser } from "../../util/current-user.ts";
-import { EXIT, type ExitCode } from "../exit-codes.ts";
+import { EXIT, type ExitCode, exitCodeOf } from "../exit-codes.ts";
 import { browsePlan, type FrontEnd, promptVariable, startInteractive } from "../interactive.tsx";
 import type { Io } from "../io.ts";
 import { defaultInventory } from "../paths.ts";
@@ -150,7 +149,6 @@ async function execute(
     ? await startInteractive(io, plan, {
         who: me,
         inventory: displayPath(inventory.file, io.cwd),
-        resumeFrom,
         earlierEvents: resumed?.events,
         secrets,
         autoRead: opts.autoRead ?? false,
@@ -165,7 +163,6 @@ async function execute(
       runId,
       decisions: front.decisions,
       onEvent: front.emit,
-      connect: front.connectOptions,
       signal: controller.signal,
       stateDir: stateDir(io.env),
       lock: { breakStale: opts.breakLock ?? false },
@@ -197,17 +194,10 @@ async function execute(
       `journal: ${result.journalDir}/journal.jsonl\nresume with: runbook resume ${runId}${opts.yes ? " --yes" : ""}${word}${decide}\n`,
     );
   }
-  switch (result.status) {
-    case "ok":
-      return EXIT.ok;
-    case "empty":
-      return EXIT.nothingRan;
-    case "failed":
-      return result.refused ? EXIT.refused : EXIT.stepFailed;
-    case "aborted":
-    case "running":
-      return result.refused ? EXIT.refused : EXIT.aborted;
-  }
+  // An input mistake found before any login (a key file) is said as an error, as a bad runbook is.
+  if (result.invalid)
+    for (const r of result.state.refusals) if (r.invalid) io.err(`${displayPath(r.reason, io.cwd)}\n`);
+  return exitCodeOf(result);
 }
 
 /** Plain lines (or JSON) and --yes decisions: for CI, scripts and pipes. */
@@ -219,9 +209,10 @@ function headless(io: Io, opts: RunOpts, me: string, secrets: Record<string, str
       secrets,
       unknown: opts.unknown,
       rollbackOnFailure: opts.rollbackOnFailure ?? false,
+      // An encrypted key's passphrase; never logged. Without it such keys are refused before any login.
+      passphrase: io.env.RUNBOOK_SSH_PASSPHRASE,
     }),
     emit: opts.json ? jsonReporter(io.out) : lineReporter(io.out, makeStyle(io.color)),
-    connectOptions: { passphrase: passphraseFromEnv(io) },
     finished: async () => {},
     abandon: () => {},
   };
@@ -318,14 +309,4 @@ function replan(saved: Plan): { plan: Plan; inventory: Inventory; runbook: Runbo
     limit: saved.limit,
   });
   return { plan, inventory, runbook };
-}
-
-/**
- * Headless runs read an encrypted key's passphrase from RUNBOOK_SSH_PASSPHRASE; it is never logged.
- * Without it there is no way to get one, and an encrypted key is refused before the first login.
- */
-function passphraseFromEnv(io: Io): PassphraseSource | undefined {
-  const pass = io.env.RUNBOOK_SSH_PASSPHRASE;
-  if (pass === undefined) return undefined;
-  return async ({ attempt }) => (attempt === 1 ? pass : undefined);
 }

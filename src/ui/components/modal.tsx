@@ -2,7 +2,7 @@ import { Box, Text } from "ink";
 import { MAX_WORD_ATTEMPTS } from "../../engine/decisions.ts";
 import { describeCheck } from "../../engine/process-check.ts";
 import type { PlannedStep } from "../../model/plan.ts";
-import type { Question } from "../decision-bridge.ts";
+import type { Question } from "../asking.ts";
 import { type Theme, type Tone, toneColor } from "../theme.ts";
 import type { Modal } from "../ui-state.ts";
 import { canRerun } from "../use-keys.ts";

@@ -1,0 +1,119 @@
+import type { Plan, PlanHost } from "../model/plan.ts";
+import { rememberPassphrases } from "../transport/ssh-transport.ts";
+import { type Transport, TransportError } from "../transport/transport.ts";
+import type { Asker } from "./ask.ts";
+import { acquireLock, type LockInfo, releaseLock } from "./lock.ts";
+import type { Masker } from "./masker.ts";
+import type { RunOptions, TransportQuestions } from "./run-context.ts";
+import type { Refusal } from "./state.ts";
+
+/**
+ * A run's machines: one transport each, made on first use and closed at the end; what is checked about
+ * them before step 1 (logins, host keys); and their locks.
+ */
+export class Session {
+  private readonly connections = new Map<string, Promise<Transport>>();
+  private readonly hosts: Map<string, PlanHost>;
+  private readonly questions: TransportQuestions;
+  private readonly locked: string[] = [];
+
+  constructor(
+    private readonly plan: Plan,
+    private readonly opts: RunOptions,
+    asker: Asker,
+    private readonly masker: Masker,
+  ) {
+    this.hosts = new Map(plan.hosts.map((h) => [h.name, h]));
+    this.questions = {
+      hostKey: (q) => asker.hostKey({ kind: "host-key", ...q }),
+      // One question per key file for the whole run, whichever machine asks first; none at all when
+      // nobody can answer (a headless run without RUNBOOK_SSH_PASSPHRASE), so the refusal says so.
+      ...(opts.decisions.passphrase
+        ? { passphrase: rememberPassphrases((q) => asker.passphrase({ kind: "passphrase", ...q })) }
+        : {}),
+    };
+  }
+
+  connect(name: string): Promise<Transport> {
+    let c = this.connections.get(name);
+    if (!c) {
+      const host = this.hosts.get(name);
+      if (!host) return Promise.reject(new Error(`machine ${name} is not in the plan`));
+      c = this.opts.connect(host, this.questions);
+      this.connections.set(name, c);
+    }
+    return c;
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all(
+      [...this.connections.values()].map(async (c) => (await c.catch(() => undefined))?.close()),
+    );
+  }
+
+  /**
+   * Before step 1, every machine whatever the risk: first what can be checked without logging in
+   * anywhere (key files, passphrases), then every login (host keys). A run never acts on some machines
+   * and then stops at one it could not reach.
+   */
+  async preflight(): Promise<Refusal[]> {
+    const prepared = await this.eachHost(async (t) => t.prepare?.());
+    if (prepared.length > 0) return prepared;
+    return this.eachHost(async (t) => t.open());
+  }
+
+  /**
+   * Locks one machine at a time, in an order every runner shares, so of two runs racing for the same
+   * machines one always gets them all (the other is refused at the first machine they share, holding
+   * nothing of the rest). Undefined when every lock was taken.
+   */
+  async lockAll(info: LockInfo, breakStale: boolean): Promise<Refusal | undefined> {
+    for (const h of [...this.plan.hosts].sort((a, b) => lockOrder(a).localeCompare(lockOrder(b)))) {
+      try {
+        const r = await acquireLock(await this.connect(h.name), h.name, info, { breakStale });
+        if (!r.ok) return { host: h.name, reason: r.reason };
+        this.locked.push(h.name);
+      } catch (e) {
+        return { host: h.name, reason: `cannot lock ${h.name}: ${this.masker.mask((e as Error).message)}` };
+      }
+    }
+    return undefined;
+  }
+
+  async releaseAll(runId: string): Promise<void> {
+    await Promise.all(
+      this.locked.map(async (name) => {
+        try {
+          await releaseLock(await this.connect(name), runId);
+        } catch {
+          // An unreachable machine keeps its lock; it shows as stale to the next run on it.
+        }
+      }),
+    );
+  }
+
+  private async eachHost(f: (t: Transport) => Promise<void>): Promise<Refusal[]> {
+    const results = await Promise.all(
+      this.plan.hosts.map(async (h): Promise<Refusal | undefined> => {
+        try {
+          await f(await this.connect(h.name));
+          return undefined;
+        } catch (e) {
+          const message = this.masker.mask((e as Error).message);
+          const invalid = e instanceof TransportError && e.code === "config";
+          return {
+            host: h.name,
+            reason: invalid || /Nothing was run/.test(message) ? message : `${message}; nothing was run`,
+            ...(invalid ? { invalid: true } : {}),
+          };
+        }
+      }),
+    );
+    return results.filter((r) => r !== undefined);
+  }
+}
+
+/** Locks are taken in one order shared by every runner: by login, then address and port. */
+function lockOrder(h: PlanHost): string {
+  return `${h.transport}:${h.user ?? ""}@${h.address}:${String(h.port).padStart(5, "0")}:${h.name}`;
+}
