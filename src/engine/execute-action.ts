@@ -1,7 +1,7 @@
 import type { PlannedAction, PlannedShell, PlannedWait } from "../model/plan.ts";
-import { shellQuote } from "../plan/shell-quote.ts";
 import { processIdOf } from "../transport/script-on-stdin.ts";
 import type { ExecResult, RemoteProcess, Transport } from "../transport/transport.ts";
+import { shellQuote } from "../util/shell-quote.ts";
 import type { HostStatus } from "./events.ts";
 import {
   hereDocument,
