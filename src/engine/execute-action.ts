@@ -2,6 +2,7 @@ import type { PlannedAction, PlannedShell, PlannedWait } from "../model/plan.ts"
 import { processIdOf } from "../transport/script-on-stdin.ts";
 import type { ExecResult, RemoteProcess, Transport } from "../transport/transport.ts";
 import { shellQuote } from "../util/shell-quote.ts";
+import { sleep } from "../util/sleep.ts";
 import type { HostStatus } from "./events.ts";
 import {
   hereDocument,
@@ -320,19 +321,6 @@ export function describeWait(w: PlannedWait): string {
     case "command":
       return `\`${w.target.trim()}\` to succeed`;
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
 }
 
 /**

@@ -30,6 +30,7 @@ import {
   utils,
 } from "ssh2";
 import type { Host } from "../model/inventory.ts";
+import { sleep } from "../util/sleep.ts";
 import {
   appendKnownHost,
   fingerprint,
@@ -934,8 +935,4 @@ function cb<T>(f: (done: (err: Error | undefined | null, v: T) => void) => void)
 
 function errText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
