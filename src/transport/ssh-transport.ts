@@ -31,6 +31,7 @@ import {
 } from "ssh2";
 import type { Host } from "../model/inventory.ts";
 import { sleep } from "../util/sleep.ts";
+import { CommandLifecycle, cancelledBeforeStart, killGraceOf } from "./command-lifecycle.ts";
 import {
   appendKnownHost,
   fingerprint,
@@ -197,11 +198,11 @@ export class SshTransport implements Transport {
   }
 
   async exec(script: string, opts: ExecOptions = {}): Promise<ExecResult> {
-    if (opts.signal?.aborted) return { code: null, timedOut: false, cancelled: true };
+    if (opts.signal?.aborted) return cancelledBeforeStart();
     const client = await this.connection();
     await this.slots.acquire();
     try {
-      if (opts.signal?.aborted) return { code: null, timedOut: false, cancelled: true };
+      if (opts.signal?.aborted) return cancelledBeforeStart();
       opts.onSend?.();
       const channel = await this.openExec(client, remoteCommand(this.wrapper));
       return await this.follow(client, channel, script, opts);
@@ -254,10 +255,7 @@ export class SshTransport implements Transport {
     const running = [...this.running];
     for (const r of running) r.cancel();
     if (running.length > 0) {
-      await Promise.race([
-        Promise.all(running.map((r) => r.done)),
-        sleep((this.opts.killGraceMs ?? 3000) + 2000),
-      ]);
+      await Promise.race([Promise.all(running.map((r) => r.done)), sleep(killGraceOf(this.opts) + 2000)]);
     }
     const client = this.client;
     const pending = this.conn;
@@ -624,9 +622,6 @@ export class SshTransport implements Transport {
   private follow(client: Client, ch: ClientChannel, script: string, opts: ExecOptions): Promise<ExecResult> {
     return new Promise<ExecResult>((resolve, reject) => {
       let pgid: number | undefined;
-      let timedOut = false;
-      let cancelled = false;
-      let killing = false;
       let lost = false;
       let forceTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -639,14 +634,12 @@ export class SshTransport implements Transport {
           const [pid = "", id = ""] = v.split(":");
           pgid = Number(pid);
           opts.onStart?.({ pid: pgid, id });
-          if (killing) void this.killGroup(client, pgid);
+          if (life.killing) void this.killGroup(client, pgid);
         },
       );
       const err = new MarkerFilter(STDERR_MARKER, (b) => opts.onStderr?.(errDec.decode(b, { stream: true })));
 
-      const kill = () => {
-        if (killing) return;
-        killing = true;
+      const life = new CommandLifecycle(opts, killGraceOf(this.opts), () => {
         if (pgid !== undefined) {
           void this.killGroup(client, pgid).then(() => {
             // The group is dead; the channel closes when the wrapper sees it. Do not wait forever.
@@ -654,24 +647,12 @@ export class SshTransport implements Transport {
           });
         } else {
           // Not started yet: the marker handler kills it as soon as the group exists.
-          forceTimer = setTimeout(() => ch.close(), (this.opts.killGraceMs ?? 3000) + 3000);
+          forceTimer = setTimeout(() => ch.close(), life.graceMs + 3000);
         }
-      };
-      const timer =
-        opts.timeoutMs !== undefined
-          ? setTimeout(() => {
-              timedOut = true;
-              kill();
-            }, opts.timeoutMs)
-          : undefined;
-      const onAbort = () => {
-        cancelled = true;
-        kill();
-      };
-      opts.signal?.addEventListener("abort", onAbort, { once: true });
+      }).start();
       let settle = () => {};
       const entry = {
-        cancel: onAbort,
+        cancel: life.cancel,
         lost: () => {
           lost = true;
         },
@@ -687,9 +668,8 @@ export class SshTransport implements Transport {
       ch.on("close", () => {
         const exit = exitCodes.get(ch);
         const exitCode = exit?.code;
-        if (timer) clearTimeout(timer);
+        life.end();
         if (forceTimer) clearTimeout(forceTimer);
-        opts.signal?.removeEventListener("abort", onAbort);
         this.running.delete(entry);
         settle();
         out.end();
@@ -712,12 +692,11 @@ export class SshTransport implements Transport {
           );
           return;
         }
-        if (timedOut || cancelled) resolve({ code: null, timedOut, cancelled });
-        else resolve({ code: exitCode ?? null, signal: exit?.signal, timedOut, cancelled });
+        resolve(life.result({ code: exitCode ?? null, signal: exit?.signal }));
       });
 
       ch.end(script.endsWith("\n") ? script : `${script}\n`);
-      if (opts.signal?.aborted) onAbort();
+      life.cancelIfAborted();
     });
   }
 
@@ -739,7 +718,7 @@ export class SshTransport implements Transport {
   /** Kills a process group on the machine: SIGTERM, then SIGKILL after the grace period. */
   private async killGroup(client: Client, pgid: number): Promise<void> {
     try {
-      const ch = await this.openExec(client, killCommand(pgid, this.opts.killGraceMs ?? 3000));
+      const ch = await this.openExec(client, killCommand(pgid, killGraceOf(this.opts)));
       await new Promise<void>((res) => {
         ch.on("data", () => {});
         ch.stderr.on("data", () => {});
