@@ -19,6 +19,7 @@ import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync }
 import { homedir } from "node:os";
 import { dirname, isAbsolute, join } from "node:path";
 import { $ } from "zx";
+import { errText } from "../util/err-text.ts";
 import { CommandLifecycle, cancelledBeforeStart, killGraceOf } from "./command-lifecycle.ts";
 import { READ_AND_RUN } from "./script-on-stdin.ts";
 import type { ExecOptions, ExecResult, Transport } from "./transport.ts";
@@ -127,7 +128,7 @@ export class LocalTransport implements Transport {
       } catch {}
       throw new TransportError(
         "upload-failed",
-        `cannot write ${path} on ${this.host} (local): ${e instanceof Error ? e.message : String(e)}`,
+        `cannot write ${path} on ${this.host} (local): ${errText(e)}`,
         this.host,
       );
     }
