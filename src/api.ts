@@ -27,7 +27,7 @@ import type { Runbook } from "./model/runbook.ts";
 import { buildPlan } from "./plan/build-plan.ts";
 import { type ConnectOptions, connectTransport } from "./transport/connect.ts";
 import { checkIdentities } from "./transport/identity-check.ts";
-import { rememberPassphrases } from "./transport/ssh-transport.ts";
+import { rememberPassphrases } from "./transport/ssh/ssh-transport.ts";
 import { currentUser } from "./util/current-user.ts";
 
 export type { DecisionSource } from "./engine/decisions.ts";

@@ -18,7 +18,7 @@ import { askableVariable } from "../../plan/missing-variable.ts";
 import { jsonReporter, lineReporter } from "../../report/line-reporter.ts";
 import { renderPlanText } from "../../report/plan-text.ts";
 import { makeStyle } from "../../report/style.ts";
-import type { PassphraseSource } from "../../transport/ssh-transport.ts";
+import type { PassphraseSource } from "../../transport/ssh/ssh-transport.ts";
 import { promptVariableOf } from "../../ui/variable-prompt-state.ts";
 import { currentUser } from "../../util/current-user.ts";
 import { EXIT, type ExitCode } from "../exit-codes.ts";
