@@ -1,5 +1,5 @@
-import { shellQuote } from "../plan/shell-quote.ts";
 import type { Transport } from "../transport/transport.ts";
+import { shellQuote } from "../util/shell-quote.ts";
 import { type RunnerId, runnerAlive, sameRunner } from "./runner-alive.ts";
 
 /** Who holds a machine: written into the lock on the machine itself, so every operator sees it. */

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { ShellRun } from "../model/plan.ts";
 import { DEFERRED } from "../model/plan.ts";
-import { shellQuote } from "../plan/shell-quote.ts";
+import { shellQuote } from "../util/shell-quote.ts";
 
 /** A value a script needs at run time (a captured value, a secret), or undefined when none is known. */
 export type LateValue = (name: string) => string | undefined;

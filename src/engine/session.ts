@@ -1,5 +1,5 @@
 import type { Plan, PlanHost } from "../model/plan.ts";
-import { rememberPassphrases } from "../transport/ssh-transport.ts";
+import { rememberPassphrases } from "../transport/ssh/ssh-transport.ts";
 import { type Transport, TransportError } from "../transport/transport.ts";
 import type { Asker } from "./ask.ts";
 import { acquireLock, type LockInfo, releaseLock } from "./lock.ts";

@@ -1,6 +1,6 @@
 import type { PlannedShell } from "../model/plan.ts";
-import { shellQuote } from "../plan/shell-quote.ts";
 import { processIdOf } from "../transport/script-on-stdin.ts";
+import { shellQuote } from "../util/shell-quote.ts";
 import type { ActionContext, ActionOutcome } from "./execute-action.ts";
 import { exitText } from "./execute-action.ts";
 import { hereDocument, NOT_APPLICABLE_EXIT, NOT_APPLICABLE_MARK, scriptOf } from "./script-of.ts";

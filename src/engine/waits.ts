@@ -1,5 +1,5 @@
 import type { PlannedWait } from "../model/plan.ts";
-import { shellQuote } from "../plan/shell-quote.ts";
+import { shellQuote } from "../util/shell-quote.ts";
 import type { ActionContext, ActionOutcome } from "./execute-action.ts";
 import { scriptOf } from "./script-of.ts";
 import { STOPPED } from "./stopped.ts";

@@ -3,8 +3,8 @@ import { parseTemplate, type TemplateExpr } from "../format/template.ts";
 import type { ShellRun } from "../model/plan.ts";
 import { deferredToken } from "../model/plan.ts";
 import type { SourcePos } from "../model/runbook.ts";
+import { shellQuote } from "../util/shell-quote.ts";
 import type { ExprValue } from "./scope.ts";
-import { shellQuote } from "./shell-quote.ts";
 
 /** Where shell text is compiled: the values of one machine, by expression. */
 export interface ExprValues {

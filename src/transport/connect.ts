@@ -1,6 +1,6 @@
 import type { Host } from "../model/inventory.ts";
 import { LocalTransport } from "./local-transport.ts";
-import { type PassphraseSource, refuseUnknownHostKeys, SshTransport } from "./ssh-transport.ts";
+import { type PassphraseSource, refuseUnknownHostKeys, SshTransport } from "./ssh/ssh-transport.ts";
 import type { HostKeyDecider, Transport } from "./transport.ts";
 
 export interface ConnectOptions {

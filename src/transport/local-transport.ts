@@ -19,6 +19,8 @@ import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync }
 import { homedir } from "node:os";
 import { dirname, isAbsolute, join } from "node:path";
 import { $ } from "zx";
+import { errText } from "../util/err-text.ts";
+import { CommandLifecycle, cancelledBeforeStart, killGraceOf } from "./command-lifecycle.ts";
 import { READ_AND_RUN } from "./script-on-stdin.ts";
 import type { ExecOptions, ExecResult, Transport } from "./transport.ts";
 import { TransportError } from "./transport.ts";
@@ -46,7 +48,7 @@ export class LocalTransport implements Transport {
   async exec(script: string, opts: ExecOptions = {}): Promise<ExecResult> {
     if (this.closed)
       throw new TransportError("closed", `the local transport of ${this.host} was closed`, this.host);
-    if (opts.signal?.aborted) return { code: null, timedOut: false, cancelled: true };
+    if (opts.signal?.aborted) return cancelledBeforeStart();
     opts.onSend?.();
     const p = $({
       quiet: true,
@@ -62,13 +64,7 @@ export class LocalTransport implements Transport {
     })`bash --noprofile --norc -c ${READ_AND_RUN}`;
     if (p.pid !== undefined) opts.onStart?.({ pid: p.pid, id: processId(p.pid) });
 
-    let timedOut = false;
-    let cancelled = false;
-    let killed = false;
-    let graceTimer: ReturnType<typeof setTimeout> | undefined;
-    const kill = () => {
-      if (killed) return;
-      killed = true;
+    const life = new CommandLifecycle(opts, killGraceOf(this.opts), () => {
       const pid = p.pid;
       if (pid === undefined) return;
       // Freeze the group first: zx's kill lists the process tree (so children that left the group
@@ -84,22 +80,9 @@ export class LocalTransport implements Transport {
       } catch {
         thaw();
       }
-      graceTimer = setTimeout(() => signalGroup(pid, "SIGKILL"), this.opts.killGraceMs ?? 3000);
-      graceTimer.unref?.();
-    };
-    const timer =
-      opts.timeoutMs !== undefined
-        ? setTimeout(() => {
-            timedOut = true;
-            kill();
-          }, opts.timeoutMs)
-        : undefined;
-    const onAbort = () => {
-      cancelled = true;
-      kill();
-    };
-    opts.signal?.addEventListener("abort", onAbort, { once: true });
-    this.running.add(onAbort);
+      life.sigkillAfterGrace(() => signalGroup(pid, "SIGKILL"));
+    }).start();
+    this.running.add(life.cancel);
 
     const outDec = new TextDecoder();
     const errDec = new TextDecoder();
@@ -111,15 +94,13 @@ export class LocalTransport implements Transport {
       if (tailOut) opts.onStdout?.(tailOut);
       const tailErr = errDec.decode();
       if (tailErr) opts.onStderr?.(tailErr);
-      if (timedOut || cancelled) return { code: null, timedOut, cancelled };
       const signal = out.signal ? String(out.signal).replace(/^SIG/, "") : undefined;
-      return { code: out.exitCode, ...(signal ? { signal } : {}), timedOut, cancelled };
+      return life.result({ code: out.exitCode, ...(signal ? { signal } : {}) });
     } finally {
-      if (timer) clearTimeout(timer);
-      opts.signal?.removeEventListener("abort", onAbort);
-      this.running.delete(onAbort);
+      life.end();
+      this.running.delete(life.cancel);
       // A killed group whose members all died needs no SIGKILL later.
-      if (graceTimer && p.pid !== undefined && !groupAlive(p.pid)) clearTimeout(graceTimer);
+      life.cancelSigkillIf(() => p.pid !== undefined && !groupAlive(p.pid));
     }
   }
 
@@ -147,7 +128,7 @@ export class LocalTransport implements Transport {
       } catch {}
       throw new TransportError(
         "upload-failed",
-        `cannot write ${path} on ${this.host} (local): ${e instanceof Error ? e.message : String(e)}`,
+        `cannot write ${path} on ${this.host} (local): ${errText(e)}`,
         this.host,
       );
     }

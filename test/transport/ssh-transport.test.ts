@@ -8,7 +8,7 @@ import {
   rememberPassphrases,
   SshTransport,
   type SshTransportOptions,
-} from "../../src/transport/ssh-transport.ts";
+} from "../../src/transport/ssh/ssh-transport.ts";
 import { type ExecOptions, type HostKeyQuestion, TransportError } from "../../src/transport/transport.ts";
 import { type SshdHarness, type SshdMachine, startSshdHarness } from "../helpers/sshd-harness.ts";
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { shellQuote } from "../../src/plan/shell-quote.ts";
+import { shellQuote } from "../../src/util/shell-quote.ts";
 
 const HOME = "/home/runbook-test";
 
