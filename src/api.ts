@@ -1,37 +1,37 @@
 /**
- * The programmatic API: what the CLI does, for scripts and other programs.
+ * The one door: what the CLI does, for the CLI itself and for scripts and other programs.
  *
  *   import { loadRunbook, plan, run } from "runbook";
  *   const p = plan("runbooks/rocketmq/single-master.md", { inventory: "inv.yaml", vars: { broker_heap: "512m" } });
  *   const result = await run(p, { inventory: "inv.yaml", decisions: myDecisions, onEvent: console.log });
  *
  * Decisions come from the caller (a DecisionSource); without one, `run` behaves like `--yes`: read and
- * change steps run, destructive ones only when `confirm` is the runbook's word. Every run is journaled
- * (resumable with `runbook resume`) and locks its machines, as from the command line.
+ * change steps run, destructive ones only when `confirm` is the runbook's word, unknown host keys are
+ * refused. Every run is journaled (resumable with `resume`) and locks its machines.
+ *
+ * Planning and checking load nothing of the engine or the transports; a run loads them when it starts.
  */
-import { hostname } from "node:os";
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { defaultInventory } from "./cli/paths.ts";
-import { autoDecisions, type DecisionSource } from "./engine/decisions.ts";
+import type { DecisionSource } from "./engine/decisions.ts";
 import type { EngineEvent } from "./engine/events.ts";
-import { claimRun, Journal, newRunId, releaseRun, stateDir } from "./engine/journal.ts";
-import { type RunResult, runPlan } from "./engine/run-plan.ts";
-import { thisRunner } from "./engine/runner-alive.ts";
+import type { RunResult } from "./engine/run-result.ts";
 import type { RunState } from "./engine/state.ts";
 import { loadRunbook } from "./format/load-runbook.ts";
+import { isDirectory, runbooksUnder } from "./format/runbook-files.ts";
+import { defaultInventory } from "./inventory/default-inventory.ts";
 import { loadInventory } from "./inventory/load-inventory.ts";
-import { RunbookError } from "./model/errors.ts";
+import { RunbookError, RunbookErrors } from "./model/errors.ts";
 import type { Inventory } from "./model/inventory.ts";
 import type { Plan } from "./model/plan.ts";
 import type { Runbook } from "./model/runbook.ts";
 import { buildPlan } from "./plan/build-plan.ts";
-import { connectTransport } from "./transport/connect.ts";
-import { currentUser } from "./util/current-user.ts";
 
 export type { DecisionSource } from "./engine/decisions.ts";
 export { autoDecisions } from "./engine/decisions.ts";
 export type { Decision, EngineEvent, HostStatus, RunStatus } from "./engine/events.ts";
-export { readRun } from "./engine/journal.ts";
+export { listRuns, readRun } from "./engine/journal.ts";
+export type { RunResult } from "./engine/run-result.ts";
 export type { RunState } from "./engine/state.ts";
 export { RunbookError, RunbookErrors } from "./model/errors.ts";
 export type { Inventory } from "./model/inventory.ts";
@@ -46,20 +46,110 @@ export interface PlanInput {
   vars?: Record<string, string>;
   /** Only these machines, inventory groups or roles. */
   limit?: string[];
+  env?: Record<string, string | undefined>;
+  /** Relative paths are read from here (default: the process's working directory). */
+  cwd?: string;
 }
 
 /** Runbook (or its file) + inventory + variables -> the plan `runbook plan` shows. Throws RunbookError(s). */
 export function plan(runbook: Runbook | string, input: PlanInput = {}): Plan {
-  const rb = typeof runbook === "string" ? loadRunbook(resolve(runbook)) : runbook;
-  return buildPlan(rb, inventoryOf(input.inventory), { vars: input.vars, limit: input.limit });
+  const rb =
+    typeof runbook === "string" ? loadRunbook(resolve(input.cwd ?? process.cwd(), runbook)) : runbook;
+  return buildPlan(rb, inventoryOf(input), { vars: input.vars, limit: input.limit });
+}
+
+/** The inventory a plan input names, or the default one. */
+export function inventoryOf(input: Pick<PlanInput, "inventory" | "env" | "cwd"> = {}): Inventory {
+  const cwd = input.cwd ?? process.cwd();
+  const inv = input.inventory;
+  if (inv === undefined) return loadInventory(defaultInventory(input.env ?? process.env, cwd));
+  return typeof inv === "string" ? loadInventory(resolve(cwd, inv)) : inv;
+}
+
+/** A saved plan planned again from its runbook and inventory, as they are now. */
+export function replan(saved: Plan): { plan: Plan; inventory: Inventory; runbook: Runbook } {
+  const inventory = loadInventory(saved.inventory.file);
+  const runbook = loadRunbook(saved.runbook.file);
+  return {
+    plan: buildPlan(runbook, inventory, { vars: saved.overrides, limit: saved.limit }),
+    inventory,
+    runbook,
+  };
+}
+
+/**
+ * A plan saved by `runbook plan --out`, held to what was reviewed: refused (RunbookError "plan") when
+ * its runbook or inventory changed since.
+ */
+export function savedPlan(
+  file: string,
+  input: { cwd?: string } = {},
+): { plan: Plan; inventory: Inventory; runbook: Runbook } {
+  let saved: Plan;
+  try {
+    saved = JSON.parse(readFileSync(resolve(input.cwd ?? process.cwd(), file), "utf8")) as Plan;
+  } catch (e) {
+    throw new RunbookError(
+      "io",
+      `cannot read the saved plan ${file}: ${(e as Error).message}`,
+      undefined,
+      "pass a file written by runbook plan --out",
+    );
+  }
+  const fresh = replan(saved);
+  if (fresh.plan.hash !== saved.hash) {
+    throw new RunbookError(
+      "plan",
+      `the saved plan ${file} no longer matches its runbook and inventory`,
+      undefined,
+      "something changed since it was reviewed: run `runbook plan` again, review it, and save a new plan",
+    );
+  }
+  return { ...fresh, plan: saved };
+}
+
+export interface Checked {
+  file: string;
+  runbook?: Runbook;
+  errors: RunbookError[];
+}
+
+/** Every runbook of `paths` (a directory stands for the runbooks under it), each checked; with an inventory, planned too. */
+export function check(
+  paths: string[],
+  input: { inventory?: Inventory; vars?: Record<string, string> } = {},
+): Checked[] {
+  const files = paths.flatMap((p) => (isDirectory(p) ? runbooksUnder(p) : [p]));
+  if (files.length === 0) {
+    throw new RunbookError(
+      "usage",
+      `no runbooks under ${paths.join(", ")}`,
+      undefined,
+      "pass runbook files or a directory that has some",
+    );
+  }
+  return files.map((file) => {
+    try {
+      const runbook = loadRunbook(file);
+      if (input.inventory) buildPlan(runbook, input.inventory, { vars: input.vars ?? {} });
+      return { file, runbook, errors: [] };
+    } catch (e) {
+      const errors = e instanceof RunbookErrors ? e.errors : e instanceof RunbookError ? [e] : undefined;
+      if (!errors) throw e;
+      return { file, errors };
+    }
+  });
 }
 
 export interface RunInput {
   /** The inventory the plan was made with (it says how to reach each machine). */
   inventory: Inventory | string;
-  /** Who answers the engine's questions; default: like --yes, by "api by user@host". */
+  /**
+   * Who answers the run's questions; default: like --yes, by "api by user@host". Unknown host keys and
+   * key passphrases are asked here too (hostKey, passphrase).
+   */
   decisions?: DecisionSource;
-  /** With the default decisions: the word that lets destructive steps run. */
+  /** With the default decisions: the words that let destructive steps run. */
   confirm?: string | string[];
   /** Every event of the run, in order (secrets already masked). */
   onEvent?(event: EngineEvent): void;
@@ -86,58 +176,44 @@ export interface RunOutcome extends RunResult {
 
 /** Runs a plan to the end (or until a step fails or the decisions abort) and says how it went. */
 export async function run(p: Plan, input: RunInput): Promise<RunOutcome> {
-  const inventory = inventoryOf(input.inventory);
-  const me = `${currentUser()}@${hostname()}`;
-  const runId = input.runId ?? newRunId(p.runbook.title);
-  const journal =
-    input.stateDir === false
-      ? undefined
-      : new Journal(input.stateDir ?? stateDir(input.env ?? process.env), runId, p);
-  const lock = input.lock ?? true;
-  const claim = { ...thisRunner(), who: me, since: new Date().toISOString() };
-  if (journal) {
-    try {
-      claimRun(journal.dir, claim);
-    } catch (e) {
-      journal.close();
-      throw e;
-    }
-  }
-  try {
-    const result = await runPlan({
-      plan: p,
-      runId,
-      // The transport asks about host keys and passphrases through the engine, which journals it.
-      connect: async (host, questions) => {
-        const machine = inventory.hosts.find((h) => h.name === host.name);
-        if (!machine) throw new RunbookError("plan", `machine ${host.name} is no longer in the inventory`);
-        return connectTransport(machine, {
-          decideHostKey: questions.hostKey,
-          passphrase: questions.passphrase,
-        });
-      },
-      decisions: input.decisions ?? autoDecisions({ who: `api by ${me}`, confirm: input.confirm }),
-      emit: (e) => {
-        journal?.append(e);
-        input.onEvent?.(e);
-      },
-      signal: input.signal,
-      parallel: input.parallel,
-      from: input.from,
-      only: input.only,
-      resumeFrom: input.resumeFrom,
-      by: me,
-      lock: lock === false ? undefined : { who: me, breakStale: lock === true ? false : lock.breakStale },
-    });
-    return { ...result, runId, journalDir: journal?.dir };
-  } finally {
-    if (journal) releaseRun(journal.dir, claim);
-    journal?.close();
-  }
+  const { startRun } = await import("./api-run.ts");
+  return startRun(p, { ...input, inventory: inventoryOf({ inventory: input.inventory, env: input.env }) });
 }
 
-/** Default as on the command line: $RUNBOOK_INVENTORY, else the shipped local inventory. */
-function inventoryOf(inv: Inventory | string | undefined): Inventory {
-  if (inv === undefined) return loadInventory(defaultInventory(process.env, process.cwd()));
-  return typeof inv === "string" ? loadInventory(resolve(inv)) : inv;
+export interface ResumableRun {
+  runId: string;
+  plan: Plan;
+  inventory: Inventory;
+  runbook: Runbook;
+  /** The state its journal gives, and its events (a screen shows their output again). */
+  state: RunState;
+  events: EngineEvent[];
+}
+
+/**
+ * Run `runId` (the newest when undefined) as its journal left it, ready to be continued. Refused when
+ * its runner is alive (another terminal), and when its runbook or inventory changed since it started.
+ * `ended`: it already finished ok; there is nothing to resume.
+ */
+export async function openResume(
+  runId: string | undefined,
+  input: { env?: Record<string, string | undefined> } = {},
+): Promise<ResumableRun | { ended: string }> {
+  const { openStoredRun } = await import("./api-run.ts");
+  return openStoredRun(runId, input.env ?? process.env);
+}
+
+/** Continues a run from its journal, per machine: what finished is not run again (see openResume). */
+export async function resume(
+  runId: string | undefined,
+  input: Omit<RunInput, "inventory" | "resumeFrom" | "runId">,
+): Promise<RunOutcome | { ended: string }> {
+  const stored = await openResume(runId, input);
+  if ("ended" in stored) return stored;
+  return run(stored.plan, {
+    ...input,
+    inventory: stored.inventory,
+    runId: stored.runId,
+    resumeFrom: stored.state,
+  });
 }

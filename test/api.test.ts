@@ -4,13 +4,18 @@ import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   autoDecisions,
+  check,
   type DecisionSource,
   type EngineEvent,
   loadRunbook,
+  openResume,
   plan,
+  RunbookError,
   RunbookErrors,
   readRun,
+  resume,
   run,
+  savedPlan,
 } from "../src/api.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "runbook-api-"));
@@ -120,5 +125,89 @@ describe("the programmatic API", () => {
     const confirmed = await run(p, { inventory: INVENTORY, stateDir: false, lock: false, confirm: "wipe" });
     expect(confirmed.status).toBe("ok");
     expect(existsSync(join(home, "wiped"))).toBe(true);
+  });
+
+  test("check gives every runbook of a directory with its problems, and plans against an inventory", () => {
+    const books = join(dir, "books");
+    mkdirSync(books, { recursive: true });
+    writeFileSync(join(books, "good.md"), readFileSync(RUNBOOK, "utf8"));
+    writeFileSync(
+      join(books, "bad.md"),
+      "---\ntitle: B\nroles: [app]\n---\n## S\n```sh {on=nope}\ntrue\n```\n",
+    );
+    const checked = check([books], {});
+    expect(checked.map((c) => [c.file.endsWith("bad.md"), c.errors.length > 0])).toEqual([
+      [true, true],
+      [false, false],
+    ]);
+    expect(checked[0]?.errors[0]?.message).toContain("nope");
+    expect(() => check([join(dir, "home")])).toThrow(RunbookError);
+  });
+
+  test("a saved plan runs only while its runbook and inventory are as reviewed", () => {
+    const file = join(dir, "saved.json");
+    const p = plan(RUNBOOK, { inventory: INVENTORY });
+    writeFileSync(file, JSON.stringify(p));
+    expect(savedPlan(file).plan.hash).toBe(p.hash);
+    const changed = join(dir, "changed.md");
+    writeFileSync(changed, readFileSync(RUNBOOK, "utf8"));
+    const q = plan(changed, { inventory: INVENTORY });
+    writeFileSync(file, JSON.stringify(q));
+    writeFileSync(changed, readFileSync(RUNBOOK, "utf8").replace("echo written", "echo changed"));
+    expect(() => savedPlan(file)).toThrow(/no longer matches/);
+  });
+
+  test("resume continues a stopped run from its journal; a finished one has nothing to resume", async () => {
+    const state = join(dir, "resume-state");
+    rmSync(join(home, "wiped"), { force: true });
+    const env = { ...process.env, RUNBOOK_STATE_DIR: state };
+    // The operator stops at the destructive step: what ran before it stays done.
+    const stopAtWipe: DecisionSource = {
+      ...autoDecisions({ who: "deploy-bot", confirm: "wipe" }),
+      async beforeStep(step) {
+        return step.id === "wipe" ? { kind: "abort", reason: "not now" } : { kind: "run" };
+      },
+    };
+    const first = await run(plan(RUNBOOK, { inventory: INVENTORY }), {
+      inventory: INVENTORY,
+      env,
+      lock: false,
+      decisions: stopAtWipe,
+    });
+    expect(first.status).toBe("aborted");
+    const stored = await openResume(first.runId, { env });
+    if ("ended" in stored) throw new Error("the stopped run was taken for finished");
+    expect(stored.state.steps.write?.status).toBe("ok");
+    const events: EngineEvent[] = [];
+    const second = await resume(first.runId, {
+      env,
+      lock: false,
+      confirm: "wipe",
+      onEvent: (e) => events.push(e),
+    });
+    if ("ended" in second) throw new Error("resume did not run");
+    expect(second.status).toBe("ok");
+    expect(existsSync(join(home, "wiped"))).toBe(true);
+    // What finished before is not run again.
+    const ran = events.flatMap((e) => (e.type === "step-started" ? [e.stepId] : []));
+    expect(ran).not.toContain("write");
+    expect(ran).toContain("wipe");
+    expect(await resume(first.runId, { env, lock: false })).toEqual({ ended: first.runId });
+  });
+
+  test("planning and checking load no transport, none of the run machinery, and none of ssh2, zx or ink", async () => {
+    const script = join(dir, "light.ts");
+    writeFileSync(
+      script,
+      `import { check, plan } from ${JSON.stringify(join(import.meta.dir, "..", "src", "api.ts"))};
+plan(${JSON.stringify(RUNBOOK)}, { inventory: ${JSON.stringify(INVENTORY)} });
+check([${JSON.stringify(RUNBOOK)}]);
+const loaded = Object.keys(require.cache).filter((f) => /[/]src[/](transport[/]|engine[/](run-plan|session|host-step)[.])/.test(f) || /[/]node_modules[/](ssh2|zx|ink)[/]/.test(f));
+console.log(JSON.stringify(loaded));
+`,
+    );
+    const proc = Bun.spawnSync(["bun", script], { stdout: "pipe", stderr: "pipe" });
+    expect(proc.stderr.toString()).toBe("");
+    expect(JSON.parse(proc.stdout.toString())).toEqual([]);
   });
 });

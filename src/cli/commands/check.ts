@@ -1,14 +1,11 @@
 import { join, resolve } from "node:path";
-import { loadRunbook } from "../../format/load-runbook.ts";
-import { loadInventory } from "../../inventory/load-inventory.ts";
-import { displayPath, RunbookError, RunbookErrors } from "../../model/errors.ts";
-import { buildPlan } from "../../plan/build-plan.ts";
+import { check, inventoryOf } from "../../api.ts";
+import { displayPath } from "../../model/errors.ts";
 import { makeStyle } from "../../report/style.ts";
 import { plural } from "../../util/plural.ts";
+import { runbookHome } from "../../util/runbook-home.ts";
 import { EXIT, type ExitCode } from "../exit-codes.ts";
 import type { Io } from "../io.ts";
-import { runbookHome } from "../paths.ts";
-import { isDirectory, runbooksUnder } from "../runbook-files.ts";
 import { parseVarArgs } from "./vars.ts";
 
 /** Checks the given runbooks; a directory stands for the runbooks under it, none for the shipped ones. */
@@ -19,38 +16,25 @@ export async function checkCommand(
 ): Promise<ExitCode> {
   const roots =
     args.length > 0 ? args.map((a) => resolve(io.cwd, a)) : [join(runbookHome(io.env), "runbooks")];
-  const files = roots.flatMap((p) => (isDirectory(p) ? runbooksUnder(p) : [p]));
-  if (files.length === 0) {
-    throw new RunbookError(
-      "usage",
-      `no runbooks under ${roots.join(", ")}`,
-      undefined,
-      "pass runbook files or a directory that has some",
-    );
-  }
   const style = makeStyle(io.color);
-  const vars = parseVarArgs(opts.var);
-  const inventory = opts.inventory ? loadInventory(resolve(io.cwd, opts.inventory)) : undefined;
+  const inventory = opts.inventory ? inventoryOf({ inventory: opts.inventory, cwd: io.cwd }) : undefined;
+  const checked = check(roots, { inventory, vars: parseVarArgs(opts.var) });
   let failed = 0;
-  for (const path of files) {
-    try {
-      const rb = loadRunbook(path);
-      const steps = rb.phases.reduce((n, p) => n + p.steps.length, 0);
-      if (inventory) buildPlan(rb, inventory, { vars });
+  for (const { file, runbook, errors } of checked) {
+    if (runbook && errors.length === 0) {
+      const steps = runbook.phases.reduce((n, p) => n + p.steps.length, 0);
       const against = inventory ? `, planned against ${displayPath(inventory.file, io.cwd)}` : "";
       io.out(
-        `${style.ok("ok")}    ${displayPath(path, io.cwd)} (${plural(rb.phases.length, "phase")}, ${plural(steps, "step")}${against})\n`,
+        `${style.ok("ok")}    ${displayPath(file, io.cwd)} (${plural(runbook.phases.length, "phase")}, ${plural(steps, "step")}${against})\n`,
       );
-    } catch (e) {
-      const errors = e instanceof RunbookErrors ? e.errors : e instanceof RunbookError ? [e] : undefined;
-      if (!errors) throw e;
-      failed++;
-      io.out(`${style.danger("FAIL")}  ${displayPath(path, io.cwd)}\n`);
-      for (const err of errors) io.err(`${err.format(io.cwd)}\n`);
+      continue;
     }
+    failed++;
+    io.out(`${style.danger("FAIL")}  ${displayPath(file, io.cwd)}\n`);
+    for (const err of errors) io.err(`${err.format(io.cwd)}\n`);
   }
-  if (files.length > 1 || failed > 0) {
-    io.out(`${files.length - failed} ok, ${failed} with problems\n`);
+  if (checked.length > 1 || failed > 0) {
+    io.out(`${checked.length - failed} ok, ${failed} with problems\n`);
   }
   return failed > 0 ? EXIT.invalidInput : EXIT.ok;
 }

@@ -1,11 +1,11 @@
 import { join, relative, resolve } from "node:path";
 import { loadRunbook } from "../../format/load-runbook.ts";
+import { runbooksUnder } from "../../format/runbook-files.ts";
 import { RunbookError, RunbookErrors } from "../../model/errors.ts";
 import { makeStyle } from "../../report/style.ts";
+import { runbookHome } from "../../util/runbook-home.ts";
 import { EXIT, type ExitCode } from "../exit-codes.ts";
 import type { Io } from "../io.ts";
-import { runbookHome } from "../paths.ts";
-import { runbooksUnder } from "../runbook-files.ts";
 
 /** Runbooks are the Markdown files with a title; fragments (no title) and READMEs are left out. */
 export async function listCommand(io: Io, dir?: string): Promise<ExitCode> {

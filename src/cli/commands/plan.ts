@@ -1,14 +1,11 @@
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { loadRunbook } from "../../format/load-runbook.ts";
-import { loadInventory } from "../../inventory/load-inventory.ts";
+import { plan as planOf } from "../../api.ts";
 import { displayPath, RunbookError } from "../../model/errors.ts";
-import { buildPlan } from "../../plan/build-plan.ts";
 import { renderPlanText } from "../../report/plan-text.ts";
 import { makeStyle } from "../../report/style.ts";
 import { EXIT, type ExitCode } from "../exit-codes.ts";
 import type { Io } from "../io.ts";
-import { defaultInventory } from "../paths.ts";
 import { parseLimit, parseVarArgs } from "./vars.ts";
 
 export interface PlanOpts {
@@ -21,10 +18,13 @@ export interface PlanOpts {
 }
 
 export async function planCommand(io: Io, file: string, opts: PlanOpts): Promise<ExitCode> {
-  const runbook = loadRunbook(resolve(io.cwd, file));
-  const invPath = opts.inventory ? resolve(io.cwd, opts.inventory) : defaultInventory(io.env, io.cwd);
-  const inventory = loadInventory(invPath);
-  const plan = buildPlan(runbook, inventory, { vars: parseVarArgs(opts.var), limit: parseLimit(opts.limit) });
+  const plan = planOf(file, {
+    inventory: opts.inventory,
+    vars: parseVarArgs(opts.var),
+    limit: parseLimit(opts.limit),
+    env: io.env,
+    cwd: io.cwd,
+  });
   const json = `${JSON.stringify(plan, null, 2)}\n`;
   if (opts.out) {
     const out = resolve(io.cwd, opts.out);

@@ -1,14 +1,11 @@
-import { existsSync, readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { resolve } from "node:path";
-import { run } from "../../api.ts";
+import { inventoryOf, openResume, run, savedPlan } from "../../api.ts";
 import { autoDecisions } from "../../engine/decisions.ts";
 import type { EngineEvent } from "../../engine/events.ts";
-import { listRuns, liveClaim, newRunId, readRun, runningError, stateDir } from "../../engine/journal.ts";
-import { thisRunner } from "../../engine/runner-alive.ts";
+import { newRunId, stateDir } from "../../engine/journal.ts";
 import type { RunState } from "../../engine/state.ts";
 import { loadRunbook } from "../../format/load-runbook.ts";
-import { loadInventory } from "../../inventory/load-inventory.ts";
 import { displayPath, RunbookError } from "../../model/errors.ts";
 import type { Inventory } from "../../model/inventory.ts";
 import type { Plan } from "../../model/plan.ts";
@@ -23,7 +20,6 @@ import { currentUser } from "../../util/current-user.ts";
 import { EXIT, type ExitCode, exitCodeOf } from "../exit-codes.ts";
 import { browsePlan, type FrontEnd, promptVariable, startInteractive } from "../interactive.tsx";
 import type { Io } from "../io.ts";
-import { defaultInventory } from "../paths.ts";
 import { parseLimit, parseVarArgs } from "./vars.ts";
 
 export interface RunOpts {
@@ -67,33 +63,12 @@ export async function runCommand(io: Io, file: string, opts: RunOpts): Promise<E
 
 /** `runbook resume [RUN]`: continues the newest (or the named) run, per machine, from its journal. */
 export async function resumeCommand(io: Io, runId: string | undefined, opts: RunOpts): Promise<ExitCode> {
-  const root = stateDir(io.env);
-  const id = runId ?? listRuns(root).at(-1);
-  if (!id || !existsSync(resolve(root, "runs", id, "journal.jsonl"))) {
-    throw new RunbookError(
-      "usage",
-      runId ? `no run ${runId} in ${root}` : `no runs in ${root}`,
-      undefined,
-      "list runs with: runbook log",
-    );
-  }
-  // Before anything else: a run whose runner is alive (another terminal) is never taken over.
-  const holder = liveClaim(resolve(root, "runs", id), thisRunner());
-  if (holder) throw runningError(resolve(root, "runs", id), holder);
-  const stored = readRun(root, id);
-  // The machines may have changed since: refuse unless the same plan still comes out.
-  const { plan: fresh, inventory, runbook } = replan(stored.plan);
-  if (fresh.hash !== stored.plan.hash) {
-    io.err(
-      `refused: the runbook or inventory changed since run ${id} started (plan ${stored.plan.hash.slice(0, 12)}, now ${fresh.hash.slice(0, 12)})\n`,
-    );
-    return EXIT.refused;
-  }
-  if (stored.state.status === "ok") {
-    io.out(`run ${id} already finished ok; nothing to resume\n`);
+  const stored = await openResume(runId, { env: io.env });
+  if ("ended" in stored) {
+    io.out(`run ${stored.ended} already finished ok; nothing to resume\n`);
     return EXIT.ok;
   }
-  return execute(io, stored.plan, inventory, runbook.vars, opts, id, stored);
+  return execute(io, stored.plan, stored.inventory, stored.runbook.vars, opts, stored.runId, stored);
 }
 
 async function execute(
@@ -227,31 +202,10 @@ async function loadOrPlan(
 ): Promise<{ plan: Plan; inventory: Inventory; decls: VarDecl[] } | undefined> {
   const path = resolve(io.cwd, file);
   if (path.endsWith(".json")) {
-    let saved: Plan;
-    try {
-      saved = JSON.parse(readFileSync(path, "utf8")) as Plan;
-    } catch (e) {
-      throw new RunbookError(
-        "io",
-        `cannot read the saved plan ${file}: ${(e as Error).message}`,
-        undefined,
-        "pass a file written by runbook plan --out",
-      );
-    }
-    const fresh = replan(saved);
-    if (fresh.plan.hash !== saved.hash) {
-      throw new RunbookError(
-        "plan",
-        `the saved plan ${file} no longer matches its runbook and inventory`,
-        undefined,
-        "something changed since it was reviewed: run `runbook plan` again, review it, and save a new plan",
-      );
-    }
-    return { plan: saved, inventory: fresh.inventory, decls: fresh.runbook.vars };
+    const saved = savedPlan(file, { cwd: io.cwd });
+    return { plan: saved.plan, inventory: saved.inventory, decls: saved.runbook.vars };
   }
-  const inventory = loadInventory(
-    opts.inventory ? resolve(io.cwd, opts.inventory) : defaultInventory(io.env, io.cwd),
-  );
+  const inventory = inventoryOf({ inventory: opts.inventory, env: io.env, cwd: io.cwd });
   const runbook = loadRunbook(path);
   const plan = await planAsking(
     io,
@@ -299,14 +253,4 @@ function askingHeader(io: Io): void {
   if (headed.has(io)) return;
   headed.add(io);
   io.out("This runbook needs values that neither the inventory nor --var gives:\n");
-}
-
-function replan(saved: Plan): { plan: Plan; inventory: Inventory; runbook: Runbook } {
-  const inventory = loadInventory(saved.inventory.file);
-  const runbook = loadRunbook(saved.runbook.file);
-  const plan = buildPlan(runbook, inventory, {
-    vars: saved.overrides,
-    limit: saved.limit,
-  });
-  return { plan, inventory, runbook };
 }
