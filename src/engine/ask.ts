@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { PlannedStep } from "../model/plan.ts";
 import { type DecisionSource, type HostKeyAsked, type PassphraseAsked, RUNNER } from "./decisions.ts";
 import type { Decision, EngineEvent } from "./events.ts";
-import { describeCheck, type ProcessCheck } from "./process-check.ts";
+import { describeCheck, mayRunAgain, type ProcessCheck } from "./process-check.ts";
 import type { Question } from "./questions.ts";
 
 /**
@@ -63,7 +63,7 @@ export class Asker {
   ): Promise<"rerun" | "done" | "abort"> {
     return this.ask({ kind: "unknown-host", stepId: step.id, host, check }, step.id, async (asked) => {
       const a = await this.source.resolveUnknown(step, host, check, asked);
-      if (a === "rerun" && (check.kind === "running" || check.kind === "unreachable")) {
+      if (a === "rerun" && !mayRunAgain(check)) {
         // Never run a second time alongside: the runner refuses what it was asked to do.
         const reason = `${host}: not run again, because its command is ${describeCheck(check)}: wait for it to end (or stop it there), then resume`;
         return { answer: "abort" as const, decision: { kind: "abort", reason }, by: RUNNER };

@@ -13,6 +13,11 @@ export type ProcessCheck =
   /** The machine cannot be reached to look. */
   | { kind: "unreachable"; error: string };
 
+/** A machine's step may be run again only once its command is known not to be running. */
+export function mayRunAgain(check: ProcessCheck): boolean {
+  return check.kind === "gone" || check.kind === "not-recorded";
+}
+
 /** One line an operator reads about a check. */
 export function describeCheck(c: ProcessCheck): string {
   switch (c.kind) {

@@ -2,6 +2,7 @@ import { Box, Text, useApp, useStdin, useWindowSize } from "ink";
 import { useEffect, useMemo, useReducer, useState, useSyncExternalStore } from "react";
 import type { RunState } from "../engine/state.ts";
 import type { Plan } from "../model/plan.ts";
+import { stepIds, stepNumber } from "../model/step-number.ts";
 import { askingNow } from "./asking.ts";
 import { Footer } from "./components/footer.tsx";
 import { Header, type Mode } from "./components/header.tsx";
@@ -13,11 +14,12 @@ import { cardLines, StepCard } from "./components/step-card.tsx";
 import { detailLines, StepDetails, wrapLines } from "./components/step-details.tsx";
 import { StepList } from "./components/step-list.tsx";
 import type { DecisionBridge } from "./decision-bridge.ts";
+import { footerOf } from "./key-map.ts";
 import { cardWidth, layout, MIN_COLUMNS, MIN_ROWS } from "./layout.ts";
 import { RunStore } from "./run-store.ts";
 import type { Theme } from "./theme.ts";
 import { initialUiState, uiReducer } from "./ui-state.ts";
-import { footerKeys, useKeys } from "./use-keys.ts";
+import { situationOf, useKeys } from "./use-keys.ts";
 import { buildView, stepEntries } from "./view-model.ts";
 
 export interface AppProps {
@@ -52,11 +54,13 @@ export function App(props: AppProps) {
   const now = useClock(props.now, snapshot.run.finishedAt === undefined && mode !== "DRY RUN");
   const entries = useMemo(() => stepEntries(plan), [plan]);
   const view = buildView({ plan, snapshot, question, ui, mode }, entries);
+  const ids = useMemo(() => stepIds(plan), [plan]);
+  const numberOf = (id: string) => `step ${stepNumber(ids, id)}`;
 
   const box = boxContent({
     modal: ui.modal,
     question,
-    numberOf: (id) => `step ${entries.findIndex((e) => e.step.id === id) + 1}/${entries.length}`,
+    numberOf,
     step: (id) => entries.find((e) => e.step.id === id)?.step,
   });
   const shown = view.shown;
@@ -90,6 +94,7 @@ export function App(props: AppProps) {
       bridge: props.bridge,
       view,
       mode,
+      numberOf,
       details: { rows: Math.max(1, l.body - 3), lines: details?.length ?? 0 },
       pageRows: Math.max(1, l.output - 1),
       onQuit: props.onQuit,
@@ -118,7 +123,7 @@ export function App(props: AppProps) {
   const out = view.output;
   const outFrom =
     out?.previous === true
-      ? `from ${entries.findIndex((e) => e.step.id === out.stepId) + 1}/${entries.length} ${
+      ? `from ${stepNumber(ids, out.stepId)} ${
           entries.find((e) => e.step.id === out.stepId)?.step.title ?? ""
         }`
       : undefined;
@@ -128,7 +133,7 @@ export function App(props: AppProps) {
     ) : shown ? (
       <StepCard
         step={shown}
-        number={`${view.shownIndex + 1}/${entries.length}`}
+        number={stepNumber(ids, shown.id)}
         host={view.host}
         height={l.card}
         width={right}
@@ -158,7 +163,7 @@ export function App(props: AppProps) {
       />
       {details && shown && ui.modal.kind === "details" ? (
         <StepDetails
-          title={`${view.shownIndex + 1}/${entries.length} ${shown.title} [${shown.risk}] on ${view.host ?? "no machine"}`}
+          title={`${stepNumber(ids, shown.id)} ${shown.title} [${shown.risk}] on ${view.host ?? "no machine"}`}
           lines={details}
           scroll={ui.modal.scroll}
           width={l.width}
@@ -217,7 +222,7 @@ export function App(props: AppProps) {
         </Box>
       )}
       <Footer
-        keys={footerKeys(question, ui.modal, mode, view, ui.browsing !== undefined, ui.autoRead)}
+        keys={footerOf(situationOf({ ui, question, bridge: props.bridge, view, mode }))}
         width={l.width}
         theme={theme}
       />

@@ -1,5 +1,6 @@
 import { type RunState, stoppedByOperator } from "../engine/state.ts";
 import type { Plan } from "../model/plan.ts";
+import { stepIds, stepNumber } from "../model/step-number.ts";
 import { plainText } from "../util/clean-line.ts";
 import { statusGlyph } from "./theme.ts";
 import { displayStatus, stepEntries } from "./view-model.ts";
@@ -11,7 +12,8 @@ import { displayStatus, stepEntries } from "./view-model.ts";
 export function runSummary(plan: Plan, run: RunState): string {
   const entries = stepEntries(plan);
   const head = `runbook: ${plan.runbook.title} · ${outcome(run.status)}${run.status === "empty" && run.ended?.reason ? ` (${run.ended.reason})` : ""}`;
-  const lines = entries.map((e, i) => {
+  const ids = stepIds(plan);
+  const lines = entries.map((e) => {
     const status = displayStatus(run, e.step.id);
     const state = run.steps[e.step.id];
     const failedHosts = Object.entries(state?.hosts ?? {}).filter(([, h]) => h.status === "failed");
@@ -39,7 +41,9 @@ export function runSummary(plan: Plan, run: RunState): string {
         ...(h.tail && (!h.error || /^exit code \d+$/.test(h.error)) ? [`      ${name}:`] : []),
         ...(h.tail ?? []).map((l) => `        ${plainText(l)}`),
       ]);
-    return [`  ${statusGlyph(status)} ${i + 1}/${entries.length} ${e.step.title}${why}`, ...told].join("\n");
+    return [`  ${statusGlyph(status)} ${stepNumber(ids, e.step.id)} ${e.step.title}${why}`, ...told].join(
+      "\n",
+    );
   });
   return `${[head, ...lines, ...(run.runId ? [`  run ${run.runId}`] : [])].join("\n")}\n`;
 }

@@ -1,10 +1,11 @@
 import { type Key, useInput } from "ink";
 import type { Dispatch } from "react";
-import type { ProcessCheck } from "../engine/process-check.ts";
+import { mayRunAgain } from "../engine/process-check.ts";
 import type { Question } from "./asking.ts";
 import type { Mode } from "./components/header.tsx";
 import type { DecisionBridge } from "./decision-bridge.ts";
-import type { Modal, UiAction, UiState } from "./ui-state.ts";
+import { type Intent, intentOf, type Situation } from "./key-map.ts";
+import type { UiAction, UiState } from "./ui-state.ts";
 import type { View } from "./view-model.ts";
 
 export interface KeyContext {
@@ -14,6 +15,8 @@ export interface KeyContext {
   bridge?: DecisionBridge;
   view: View;
   mode: Mode;
+  /** "step 2/5" of a step, as the screen says it. */
+  numberOf(stepId: string): string;
   /** Rows of the details box (i) and how many it has, for its scrolling. */
   details: { rows: number; lines: number };
   /** Rows of the output pane's text, for paging and the scroll limit. */
@@ -26,121 +29,164 @@ export interface KeyContext {
   exit(): void;
 }
 
-/** Turns keys into UI actions and answers to the engine's questions. It never runs anything itself. */
+/** Turns keys into intents (the key map) and intents into UI actions and answers. It never runs anything. */
 export function useKeys(c: KeyContext, active: boolean): void {
   useInput((input, key) => handleKey(c, input, key), { isActive: active });
 }
 
+/** What the key map needs to know of the moment. */
+export function situationOf(c: Pick<KeyContext, "ui" | "question" | "bridge" | "view" | "mode">): Situation {
+  const q = c.question;
+  return {
+    modal: c.ui.modal.kind,
+    dryRun: c.mode === "DRY RUN" || !c.bridge,
+    finished: c.view.finished,
+    running: c.view.running,
+    browsing: c.ui.browsing !== undefined,
+    question: q?.kind,
+    canRerun: q?.kind === "unknown-host" && mayRunAgain(q.check),
+    autoRead: c.ui.autoRead,
+  };
+}
+
 export function handleKey(c: KeyContext, input: string, key: Key): void {
-  const { ui, dispatch, question: q, view } = c;
-  if (ui.modal.kind !== "none") return modalKey(c, ui.modal, input, key);
-  if (ui.flash) dispatch({ type: "flash", text: undefined });
-  if (input === "?") return dispatch({ type: "open", modal: { kind: "help" } });
-  if (input === "q" || (key.ctrl && input === "c")) {
-    if (c.mode === "DRY RUN" || view.finished || !c.bridge) return c.exit();
-    // Between steps nothing runs, so nothing is lost by quitting at once.
-    if (view.running) return dispatch({ type: "open", modal: { kind: "quit" } });
-    return quitNow(c);
-  }
-  // Browsing and scrolling work whatever the run is doing.
-  if (key.escape) return dispatch({ type: "browse", stepId: undefined });
-  if (key.upArrow || key.downArrow) {
-    return dispatch({
-      type: "browse-by",
-      by: key.upArrow ? -1 : 1,
-      order: view.entries.map((e) => e.step.id),
-      current: view.current,
-    });
-  }
-  if (key.tab || key.leftArrow || key.rightArrow) return selectHost(c, key);
-  if (input === "i") return dispatch({ type: "open", modal: { kind: "details", scroll: 0 } });
-  const max = Math.max(0, (view.output?.lines.length ?? 0) - c.pageRows);
-  if (key.pageUp) return dispatch({ type: "scroll", by: Math.max(1, c.pageRows - 1), max });
-  if (key.pageDown) return dispatch({ type: "scroll", by: -Math.max(1, c.pageRows - 1), max });
-  if (key.home) return dispatch({ type: "scroll", by: max, max });
-  if (key.end) return dispatch({ type: "scroll", by: -max, max });
-  if (c.mode === "DRY RUN" || !c.bridge) return;
-  if (input === "a") {
-    const on = !ui.autoRead;
-    dispatch({ type: "auto-read", on });
-    // The read-only step asked about now runs at once.
-    return c.bridge.setAutoRead(on, q?.kind === "before-step" && q.step.risk === "read" ? [q.id] : []);
-  }
-  if (!q) return;
-  switch (q.kind) {
-    case "before-step": {
-      const elsewhere = ui.browsing !== undefined && ui.browsing !== q.step.id;
-      if (key.return || input === "y" || input === "s") {
-        // A key meant for the waiting step, pressed while looking at another: show that step first.
-        if (elsewhere) {
-          dispatch({ type: "browse", stepId: undefined });
-          return dispatch({
-            type: "flash",
-            text: `back at ${numberOf(view, q.step.id)}, which waits for you`,
-          });
-        }
-        if (input === "s")
-          return dispatch({ type: "open", modal: { kind: "skip-reason", text: "", empty: false } });
-        return q.answer({ kind: "run" });
-      }
-      if (input === "b" || input === "B") {
-        const target = view.rollbackTarget;
-        if (!target)
-          return dispatch({ type: "flash", text: "nothing to roll back here: ↑ to a step that ran, then b" });
-        const hosts = input === "b" ? [target.host] : target.step.targets.map((t) => t.host);
-        if (!target.step.targets.some((t) => hosts.includes(t.host) && t.rollback.length > 0))
-          return dispatch({
-            type: "flash",
-            text: `"${target.step.title}" has no rollback on ${hosts.join(", ")}`,
-          });
-        return dispatch({
-          type: "open",
-          modal: { kind: "rollback", stepId: target.step.id, hosts: input === "b" ? hosts : undefined },
-        });
-      }
-      return;
+  const intent = intentOf(situationOf(c), input, key);
+  if (c.ui.modal.kind === "none" && c.ui.flash) c.dispatch({ type: "flash", text: undefined });
+  if (intent) applyIntent(c, intent, input, key);
+}
+
+function applyIntent(c: KeyContext, intent: Intent, input: string, key: Key): void {
+  const { dispatch, view } = c;
+  const details = Math.max(0, c.details.lines - c.details.rows);
+  const detailsPage = Math.max(1, c.details.rows - 1);
+  const output = Math.max(0, (view.output?.lines.length ?? 0) - c.pageRows);
+  const outputPage = Math.max(1, c.pageRows - 1);
+  switch (intent) {
+    case "help":
+      return dispatch({ type: "open", modal: { kind: "help" } });
+    case "details":
+      return dispatch({ type: "open", modal: { kind: "details", scroll: 0 } });
+    case "close":
+      return dispatch({ type: "close" });
+    case "quit":
+      return quit(c);
+    case "quit-now":
+      dispatch({ type: "close" });
+      return quitNow(c);
+    case "back":
+      return dispatch({ type: "browse", stepId: undefined });
+    case "step-up":
+    case "step-down": {
+      const order = view.entries.map((e) => e.step.id);
+      return dispatch({ type: "browse-by", by: intent === "step-up" ? -1 : 1, order, current: view.current });
     }
-    case "after-failure":
-      if (input === "r") return q.answer({ kind: "retry" });
-      if (input === "s")
-        return dispatch({ type: "open", modal: { kind: "skip-reason", text: "", empty: false } });
-      if (input === "b" || input === "B") {
-        // b: the selected machine, then the question comes back; B: every machine, then the run stops.
-        const hosts = input === "b" && view.host ? [view.host] : undefined;
-        const covered = q.step.targets.filter((t) => !hosts || hosts.includes(t.host));
-        if (!covered.some((t) => t.rollback.length > 0))
-          return dispatch({
-            type: "flash",
-            text: `"${q.step.title}" has no rollback${hosts ? ` on ${hosts.join(", ")}` : ""}`,
-          });
-        return dispatch({ type: "open", modal: { kind: "rollback", stepId: q.step.id, hosts } });
-      }
-      if (input === "x") return q.answer({ kind: "abort" });
+    case "host-previous":
+    case "host-next": {
+      const by = intent === "host-previous" ? -1 : 1;
+      return dispatch({ type: "select-host-by", by, hosts: view.hosts, current: view.host });
+    }
+    case "output-page-up":
+      return dispatch({ type: "scroll", by: outputPage, max: output });
+    case "output-page-down":
+      return dispatch({ type: "scroll", by: -outputPage, max: output });
+    case "output-start":
+      return dispatch({ type: "scroll", by: output, max: output });
+    case "output-end":
+      return dispatch({ type: "scroll", by: -output, max: output });
+    case "details-up":
+    case "details-down":
+      return dispatch({ type: "scroll-details", by: intent === "details-up" ? -1 : 1, max: details });
+    case "details-page-up":
+    case "details-page-down": {
+      const by = intent === "details-page-up" ? -detailsPage : detailsPage;
+      return dispatch({ type: "scroll-details", by, max: details });
+    }
+    case "details-start":
+    case "details-end": {
+      const by = intent === "details-start" ? -c.details.lines : c.details.lines;
+      return dispatch({ type: "scroll-details", by, max: details });
+    }
+    case "type":
+      if (key.backspace || key.delete) return dispatch({ type: "backspace" });
+      return dispatch({ type: "type", text: input });
+    case "submit":
+    case "cancel":
+      return typedAnswer(c, intent, input, key);
+    case "auto-read":
+    case "run":
+    case "skip":
+    case "retry":
+    case "rollback-one":
+    case "rollback-all":
+    case "confirm-rollback":
+    case "stop":
+    case "rerun":
+    case "mark-done":
+    case "yes":
+    case "no":
+      return answer(c, intent);
+  }
+}
+
+type AnswerIntent = Extract<
+  Intent,
+  | "auto-read"
+  | "run"
+  | "skip"
+  | "retry"
+  | "rollback-one"
+  | "rollback-all"
+  | "confirm-rollback"
+  | "stop"
+  | "rerun"
+  | "mark-done"
+  | "yes"
+  | "no"
+>;
+
+/** Intents that answer the run's question. */
+function answer(c: KeyContext, intent: AnswerIntent): void {
+  const { question: q, dispatch } = c;
+  switch (intent) {
+    case "auto-read": {
+      const on = !c.ui.autoRead;
+      dispatch({ type: "auto-read", on });
+      // The read-only step asked about now runs at once.
+      const now = q?.kind === "before-step" && q.step.risk === "read" ? [q.id] : [];
+      return c.bridge?.setAutoRead(on, now);
+    }
+    case "run":
+    case "skip":
+      return runOrSkip(c, intent);
+    case "retry":
+      if (q?.kind === "after-failure") q.answer({ kind: "retry" });
       return;
-    case "unknown-host":
-      // Never offered while the command may still be running there (or cannot be looked at).
-      if (input === "r" && canRerun(q.check)) return q.answer("rerun");
-      if (input === "d") return q.answer("done");
-      if (input === "x") return q.answer("abort");
+    case "rollback-one":
+    case "rollback-all":
+      return rollback(c, intent === "rollback-all");
+    case "confirm-rollback":
+      return confirmRollback(c);
+    case "stop":
+      if (q?.kind === "after-failure") q.answer({ kind: "abort" });
+      if (q?.kind === "unknown-host") q.answer("abort");
       return;
-    case "rollback-on-abort":
-      if (input === "y") return q.answer(q.completed);
-      if (input === "n") return q.answer([]);
+    case "rerun":
+    case "mark-done":
+      if (q?.kind === "unknown-host") q.answer(intent === "rerun" ? "rerun" : "done");
       return;
-    case "host-key":
-      if (input === "y") return q.answer(true);
-      if (input === "n") return q.answer(false);
-      return;
-    case "confirm-word":
-    case "secret":
-    case "passphrase":
+    case "yes":
+    case "no":
+      if (q?.kind === "rollback-on-abort") q.answer(intent === "yes" ? q.completed : []);
+      if (q?.kind === "host-key") q.answer(intent === "yes");
       return;
   }
 }
 
-function selectHost(c: KeyContext, key: Key): void {
-  const by = key.leftArrow || (key.tab && key.shift) ? -1 : 1;
-  c.dispatch({ type: "select-host-by", by, hosts: c.view.hosts, current: c.view.host });
+function quit(c: KeyContext): void {
+  if (c.mode === "DRY RUN" || c.view.finished || !c.bridge) return c.exit();
+  // Between steps nothing runs, so nothing is lost by quitting at once.
+  if (c.view.running) return c.dispatch({ type: "open", modal: { kind: "quit" } });
+  quitNow(c);
 }
 
 function quitNow(c: KeyContext): void {
@@ -150,142 +196,69 @@ function quitNow(c: KeyContext): void {
   else c.quit();
 }
 
-function numberOf(view: View, id: string): string {
-  const i = view.entries.findIndex((e) => e.step.id === id);
-  return `step ${i + 1}/${view.entries.length}`;
+function runOrSkip(c: KeyContext, intent: "run" | "skip"): void {
+  const { question: q, dispatch } = c;
+  if (q?.kind === "after-failure" && intent === "skip")
+    return dispatch({ type: "open", modal: { kind: "skip-reason", text: "", empty: false } });
+  if (q?.kind !== "before-step") return;
+  // A key meant for the waiting step, pressed while looking at another: show that step first.
+  if (c.ui.browsing !== undefined && c.ui.browsing !== q.step.id) {
+    dispatch({ type: "browse", stepId: undefined });
+    return dispatch({ type: "flash", text: `back at ${c.numberOf(q.step.id)}, which waits for you` });
+  }
+  if (intent === "skip")
+    return dispatch({ type: "open", modal: { kind: "skip-reason", text: "", empty: false } });
+  q.answer({ kind: "run" });
 }
 
-function modalKey(c: KeyContext, modal: Modal, input: string, key: Key): void {
-  const { dispatch, question: q } = c;
+/**
+ * b: one machine, B: all of them. After a failure it is the failed step (b: the selected machine, then
+ * the question comes back; B: every machine, then the run stops); between steps, the browsed step or
+ * the last one that ran.
+ */
+function rollback(c: KeyContext, all: boolean): void {
+  const { question: q, view, dispatch } = c;
+  const target =
+    q?.kind === "after-failure" ? { step: q.step, host: view.host } : q ? view.rollbackTarget : undefined;
+  if (!target)
+    return dispatch({ type: "flash", text: "nothing to roll back here: ↑ to a step that ran, then b" });
+  const hosts = !all && target.host ? [target.host] : undefined;
+  const covered = target.step.targets.filter((t) => !hosts || hosts.includes(t.host));
+  if (!covered.some((t) => t.rollback.length > 0)) {
+    const on = hosts ?? target.step.targets.map((t) => t.host);
+    return dispatch({ type: "flash", text: `"${target.step.title}" has no rollback on ${on.join(", ")}` });
+  }
+  dispatch({ type: "open", modal: { kind: "rollback", stepId: target.step.id, hosts } });
+}
+
+function confirmRollback(c: KeyContext): void {
+  const { question: q, ui, dispatch } = c;
+  if (ui.modal.kind !== "rollback") return;
+  const { stepId, hosts } = ui.modal;
+  dispatch({ type: "close" });
+  if (q?.kind === "after-failure") q.answer({ kind: "rollback", hosts });
+  if (q?.kind === "before-step") q.answer({ kind: "rollback", stepId, hosts });
+}
+
+/** Enter or Esc in a box where an answer is typed. */
+function typedAnswer(c: KeyContext, intent: "submit" | "cancel", input: string, key: Key): void {
+  const { question: q, ui, dispatch } = c;
+  const modal = ui.modal;
+  if (modal.kind !== "skip-reason" && modal.kind !== "confirm-word" && modal.kind !== "secret") return;
   // Typed fast (or pasted), text and Enter arrive as one chunk: "wipe-it\r".
-  const enter = key.return || /[\r\n]/.test(input);
-  const typed = key.return ? "" : input.replace(/[\r\n][\s\S]*$/, "");
-  switch (modal.kind) {
-    case "help":
-      return dispatch({ type: "close" });
-    case "details": {
-      const { rows, lines } = c.details;
-      const max = Math.max(0, lines - rows);
-      const page = Math.max(1, rows - 1);
-      if (key.upArrow || key.downArrow)
-        return dispatch({ type: "scroll-details", by: key.upArrow ? -1 : 1, max });
-      if (key.pageUp || key.pageDown)
-        return dispatch({ type: "scroll-details", by: key.pageUp ? -page : page, max });
-      if (key.home || key.end)
-        return dispatch({ type: "scroll-details", by: key.home ? -lines : lines, max });
-      if (key.tab || key.leftArrow || key.rightArrow) return selectHost(c, key);
-      return dispatch({ type: "close" });
-    }
-    case "quit":
-      if (input === "y") {
-        dispatch({ type: "close" });
-        return quitNow(c);
-      }
-      if (input === "n" || key.escape) return dispatch({ type: "close" });
-      return;
-    case "rollback":
-      if (input === "y") {
-        dispatch({ type: "close" });
-        if (q?.kind === "after-failure") return q.answer({ kind: "rollback", hosts: modal.hosts });
-        if (q?.kind === "before-step")
-          return q.answer({ kind: "rollback", stepId: modal.stepId, hosts: modal.hosts });
-        return;
-      }
-      if (input === "n" || key.escape) return dispatch({ type: "close" });
-      return;
-    case "skip-reason": {
-      if (key.escape) return dispatch({ type: "close" });
-      if (!enter) return typing(c, input, key);
-      const reason = (modal.text + typed).trim();
-      if (reason === "") return dispatch({ type: "empty-reason" });
-      dispatch({ type: "close" });
-      if (q?.kind === "before-step" || q?.kind === "after-failure") q.answer({ kind: "skip", reason });
-      return;
-    }
-    case "confirm-word": {
-      if (key.escape) {
-        dispatch({ type: "close" });
-        if (q?.kind === "confirm-word") q.answer(undefined);
-        return;
-      }
-      if (!enter) return typing(c, input, key);
-      // Right or wrong, the engine hears it: each attempt is journaled, and a wrong one asked again.
-      dispatch({ type: "close" });
-      if (q?.kind === "confirm-word") q.answer(modal.text + typed);
-      return;
-    }
-    case "secret": {
-      if (!key.escape && !enter) return typing(c, input, key);
-      dispatch({ type: "close" });
-      const value = modal.text + typed;
-      if (q?.kind === "secret" || q?.kind === "passphrase")
-        q.answer(key.escape || value === "" ? undefined : value);
-      return;
-    }
-    case "none":
-      return;
+  const text = modal.text + (key.return ? "" : input.replace(/[\r\n][\s\S]*$/, ""));
+  if (modal.kind === "skip-reason") {
+    if (intent === "cancel") return dispatch({ type: "close" });
+    if (text.trim() === "") return dispatch({ type: "empty-reason" });
+    dispatch({ type: "close" });
+    if (q?.kind === "before-step" || q?.kind === "after-failure")
+      q.answer({ kind: "skip", reason: text.trim() });
+    return;
   }
-}
-
-function typing(c: KeyContext, input: string, key: Key): void {
-  if (key.backspace || key.delete) return c.dispatch({ type: "backspace" });
-  if (input && !key.ctrl && !key.meta && !key.tab && !key.upArrow && !key.downArrow)
-    c.dispatch({ type: "type", text: input });
-}
-
-/** The keys that apply now, most important first (the footer cuts the end on a narrow screen). */
-export function footerKeys(
-  q: Question | undefined,
-  modal: Modal,
-  mode: Mode,
-  view: View,
-  browsing: boolean,
-  autoRead: boolean,
-): string {
-  switch (modal.kind) {
-    case "help":
-      return "any key closes the help";
-    case "details":
-      return "↑↓ PgUp/PgDn scroll · Tab machine · any other key closes";
-    case "skip-reason":
-      return "type the reason · Enter skip · Esc back";
-    case "confirm-word":
-      return "type the word · Enter run · Esc back";
-    case "secret":
-      return "type it (hidden) · Enter done · Esc leave empty";
-    case "quit":
-      return "y quit (resumable) · n stay";
-    case "rollback":
-      return "y roll back · n cancel";
-    case "none":
-      break;
-  }
-  // The keys of the moment first, then q, then moving around: an 80-column footer cuts the end.
-  const nav = "i details · Tab machine · ↑↓ steps · PgUp/PgDn output";
-  if (mode === "DRY RUN") return `q quit · ${nav}`;
-  if (view.finished) return `q quit · ${nav}`;
-  if (browsing && q?.kind === "before-step") return `Esc back · b/B roll back this step · q quit · ${nav}`;
-  if (browsing) return `Esc back · q quit · ${nav}`;
-  switch (q?.kind) {
-    case "before-step":
-      return `Enter run · s skip · b/B roll back · q quit · ${nav} · a auto-read ${autoRead ? "off" : "on"}`;
-    case "after-failure":
-      return `r retry · s skip on · b/B roll back · x stop · q quit · ${nav}`;
-    case "unknown-host":
-      return canRerun(q.check) ? "r run again there · d mark done · x stop" : "d mark done · x stop";
-    case "rollback-on-abort":
-    case "host-key":
-      return "y yes · n no";
-    case "confirm-word":
-    case "secret":
-    case "passphrase":
-      return "type, then Enter · Esc back";
-    case undefined:
-      return `q quit (asks first) · ${nav}`;
-  }
-}
-
-/** A machine's step may be run again only once its command is known not to be running. */
-export function canRerun(check: ProcessCheck): boolean {
-  return check.kind === "gone" || check.kind === "not-recorded";
+  // Right or wrong, the engine hears a word: each attempt is journaled, and a wrong one asked again.
+  dispatch({ type: "close" });
+  if (modal.kind === "confirm-word" && q?.kind === "confirm-word")
+    q.answer(intent === "cancel" ? undefined : text);
+  if (modal.kind === "secret" && (q?.kind === "secret" || q?.kind === "passphrase"))
+    q.answer(intent === "cancel" || text === "" ? undefined : text);
 }

@@ -2,6 +2,7 @@ import type { HostStatus } from "../engine/events.ts";
 import { shortCheck } from "../engine/process-check.ts";
 import { type RunState, stepAtAGlance } from "../engine/state.ts";
 import type { Plan, PlannedStep } from "../model/plan.ts";
+import { stepNumber } from "../model/step-number.ts";
 import { plural } from "../util/plural.ts";
 import type { Question } from "./asking.ts";
 import type { Ending, Mode } from "./components/header.tsx";
@@ -194,12 +195,11 @@ function wentPast(step: PlannedStep | undefined, status: HostStatus): boolean {
 }
 
 function statusLine(v: Omit<View, "status">, { snapshot, question: q, ui, mode }: ViewInput): View["status"] {
-  const total = v.entries.length;
-  const stepNumber = (id: string | undefined) =>
-    `step ${v.entries.findIndex((e) => e.step.id === id) + 1}/${total}`;
+  const ids = v.entries.map((e) => e.step.id);
+  const numberOf = (id: string | undefined) => `step ${stepNumber(ids, id)}`;
   const numbered = (id: string | undefined) => {
-    const i = v.entries.findIndex((e) => e.step.id === id);
-    return i < 0 ? "" : `step ${i + 1}/${total} "${v.entries[i]?.step.title}"`;
+    const entry = v.entries.find((e) => e.step.id === id);
+    return entry ? `${numberOf(id)} "${entry.step.title}"` : "";
   };
   if (ui.flash) return { text: ui.flash, tone: "warning" };
   const refusal = snapshot.run.refusals[0]?.reason;
@@ -208,7 +208,7 @@ function statusLine(v: Omit<View, "status">, { snapshot, question: q, ui, mode }
     return { text: "dry run: nothing runs here · ↑↓ browse the steps · Tab the machines", tone: "accent" };
   if (ui.browsing && ui.browsing !== v.current && !v.finished)
     return {
-      text: `browsing step ${v.shownIndex + 1}/${total} (nothing runs) · Esc back to ${numbered(v.current)}`,
+      text: `browsing ${numberOf(v.shown?.id)} (nothing runs) · Esc back to ${numbered(v.current)}`,
       tone: "accent",
     };
   if (v.finished) {
@@ -216,17 +216,17 @@ function statusLine(v: Omit<View, "status">, { snapshot, question: q, ui, mode }
     switch (snapshot.run.status) {
       case "ok":
         return {
-          text: `run finished ok: ${v.stepsDone}/${total} steps done${skipped ? `, ${skipped} skipped` : ""}`,
+          text: `run finished ok: ${v.stepsDone}/${ids.length} steps done${skipped ? `, ${skipped} skipped` : ""}`,
           tone: "ok",
         };
       case "failed":
         if (snapshot.run.ended?.failedChecks)
           return {
-            text: `run finished, ${plural(snapshot.run.ended.failedChecks.length, "check")} failed: ${snapshot.run.ended.failedChecks.map((id) => stepNumber(id)).join(", ")} · ${HOW_TO_RESUME}`,
+            text: `run finished, ${plural(snapshot.run.ended.failedChecks.length, "check")} failed: ${snapshot.run.ended.failedChecks.map((id) => numberOf(id)).join(", ")} · ${HOW_TO_RESUME}`,
             tone: "danger",
           };
         return {
-          text: `run failed at ${stepNumber(v.current)} · ${HOW_TO_RESUME}`,
+          text: `run failed at ${numberOf(v.current)} · ${HOW_TO_RESUME}`,
           tone: "danger",
         };
       case "empty":
@@ -235,7 +235,7 @@ function statusLine(v: Omit<View, "status">, { snapshot, question: q, ui, mode }
       case "running":
       case "idle":
         return {
-          text: `run stopped at ${stepNumber(v.current)} · ${HOW_TO_RESUME}`,
+          text: `run stopped at ${numberOf(v.current)} · ${HOW_TO_RESUME}`,
           tone: "warning",
         };
     }

@@ -500,7 +500,8 @@ describe("dry run", () => {
     await app.press(KEYS.down, KEYS.down);
     const g = await app.waitFor("3/3 Wipe the data [destructive]");
     expect(g).toContain("$ rm -rf ~/data");
-    expect(g.split("\n")[23]).toMatch(/^q quit · i details · Tab machine · ↑↓ steps/);
+    // Browsing, even in a dry run: Esc comes back, and the footer says so.
+    expect(g.split("\n")[23]).toMatch(/^Esc back · q quit · i details · Tab machine · ↑↓ steps/);
     await app.press(KEYS.enter, "y", "s");
     expect(app.frame()).toContain("3/3 Wipe the data [destructive]");
   });

@@ -1,4 +1,5 @@
 import { Box, Text } from "ink";
+import { HELP_HINT } from "../key-map.ts";
 import type { Theme } from "../theme.ts";
 
 /** The keys that apply now, one row; "? help" always at the right. */
@@ -9,7 +10,7 @@ export function Footer({ keys, width, theme }: { keys: string; width: number; th
         <Text wrap="truncate-end">{keys}</Text>
       </Box>
       <Box flexShrink={0}>
-        <Text color={theme.muted}> ? help</Text>
+        <Text color={theme.muted}>{` ${HELP_HINT}`}</Text>
       </Box>
     </Box>
   );

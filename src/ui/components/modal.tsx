@@ -1,29 +1,13 @@
 import { Box, Text } from "ink";
 import { MAX_WORD_ATTEMPTS } from "../../engine/decisions.ts";
-import { describeCheck } from "../../engine/process-check.ts";
+import { describeCheck, mayRunAgain } from "../../engine/process-check.ts";
 import type { PlannedStep } from "../../model/plan.ts";
 import type { Question } from "../asking.ts";
+import { helpLines } from "../key-map.ts";
 import { type Theme, type Tone, toneColor } from "../theme.ts";
 import type { Modal } from "../ui-state.ts";
-import { canRerun } from "../use-keys.ts";
 import { hostList } from "../view-model.ts";
 import { rollbackLines } from "./rollback-box.tsx";
-
-export const HELP_LINES = [
-  "Enter / y   run the step the run waits on",
-  "s           skip it (asks for a reason, which is journaled)",
-  "r           retry the step on the machines that failed",
-  "b / B       roll back the last step run (or the browsed one)",
-  "            on the selected machine / on all of them",
-  "x           stop the run after a failure (it stays resumable)",
-  "a           run read-only steps without asking (on/off)",
-  "Tab ← →     select a machine",
-  "i           the whole step: prose, every command, rollback",
-  "↑ ↓         browse the steps (nothing runs); Esc comes back",
-  "PgUp PgDn   scroll the output; Home the start, End follows",
-  "q           quit; asks first while something runs; the run",
-  "            stays resumable: runbook resume",
-];
 
 export interface BoxContent {
   tone: Tone;
@@ -50,7 +34,7 @@ export function boxContent(c: BoxContext): BoxContent | undefined {
   const { modal, question: q } = c;
   switch (modal.kind) {
     case "help":
-      return { tone: "accent", title: "Keys", lines: HELP_LINES, full: true };
+      return { tone: "accent", title: "Keys", lines: helpLines(), full: true };
     case "skip-reason": {
       const id = q?.kind === "before-step" || q?.kind === "after-failure" ? q.step.id : "";
       return {
@@ -149,7 +133,7 @@ function questionContent(q: Question | undefined, c: BoxContext): BoxContent | u
         lines: [
           `${c.numberOf(q.step.id)} "${q.step.title}" may or may not have run on ${q.host}: its runner stopped, or the connection was lost, while it ran.`,
           `Looked there: ${describeCheck(q.check)}.`,
-          canRerun(q.check)
+          mayRunAgain(q.check)
             ? "Check the machine, then: r run it again there · d it finished: mark it done · x stop"
             : "It is not run again while it may still be running: d it finished: mark it done · x stop (resume later)",
         ],
