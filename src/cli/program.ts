@@ -23,6 +23,9 @@ Exit codes:
 /** Parses argv and runs one command; returns the exit code instead of exiting. */
 export async function runCli(argv: string[], io: Io): Promise<ExitCode> {
   let code: ExitCode = EXIT.ok;
+  const set = (c: ExitCode) => {
+    code = c;
+  };
   const program = new Command("runbook")
     .description("Walk an operator through Markdown runbooks, step by step, on one or many machines.")
     .version(VERSION, "-V, --version")
@@ -30,14 +33,28 @@ export async function runCli(argv: string[], io: Io): Promise<ExitCode> {
     .addHelpText("after", EXIT_HELP)
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+  addReviewCommands(program, io, set);
+  addRunCommands(program, io, set);
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return code;
+  } catch (e) {
+    return reportError(e, io);
+  }
+}
 
+type SetCode = (code: ExitCode) => void;
+
+const INVENTORY_HELP = "machines (default: $RUNBOOK_INVENTORY or runbooks/inventories/local.yaml)";
+const LIMIT_HELP = "only these machines, inventory groups or roles (comma separated)";
+
+/** list, check, plan: nothing runs. */
+function addReviewCommands(program: Command, io: Io, set: SetCode): void {
   program
     .command("list")
     .description("list the runbooks under a directory (default: the shipped runbooks/)")
     .argument("[dir]", "directory to search")
-    .action(async (dir?: string) => {
-      code = await listCommand(io, dir);
-    });
+    .action(async (dir?: string) => set(await listCommand(io, dir)));
 
   program
     .command("check")
@@ -51,73 +68,68 @@ export async function runCli(argv: string[], io: Io): Promise<ExitCode> {
     )
     .option("--var <name=value>", "set a variable (repeatable)", collect, [])
     .addHelpText("after", EXIT_HELP)
-    .action(async (files: string[], opts: { inventory?: string; var: string[] }) => {
-      code = await checkCommand(io, files, opts);
-    });
+    .action(async (files: string[], opts: { inventory?: string; var: string[] }) =>
+      set(await checkCommand(io, files, opts)),
+    );
 
   program
     .command("plan")
     .description("resolve a runbook against an inventory and show, per machine, exactly what would run")
     .argument("<file>", "runbook file")
-    .option(
-      "-i, --inventory <file>",
-      "machines (default: $RUNBOOK_INVENTORY or runbooks/inventories/local.yaml)",
-    )
+    .option("-i, --inventory <file>", INVENTORY_HELP)
     .option("--var <name=value>", "set a variable (repeatable)", collect, [])
-    .option("--limit <machines>", "only these machines, inventory groups or roles (comma separated)")
+    .option("--limit <machines>", LIMIT_HELP)
     .option("--json", "print the plan as JSON instead of the review")
     .option("-o, --out <file>", "also save the plan as JSON, to run it later exactly as reviewed")
     .addOption(new Option("--no-color", "plain text even on a terminal"))
     .addHelpText("after", EXIT_HELP)
-    .action(async (file: string, opts) => {
-      code = await planCommand(io, file, opts);
-    });
+    .action(async (file: string, opts) => set(await planCommand(io, file, opts)));
+}
 
-  const runOptions = (cmd: Command) =>
-    cmd
-      .option("-y, --yes", "run without asking: confirms read and change steps (headless, plain output)")
-      .option(
-        "--confirm <word>",
-        "with --yes: the word that lets destructive steps run (repeat it for steps with different words)",
-        collect,
-        [],
-      )
-      .option(
-        "--auto-read",
-        "in the terminal UI: run read-only steps without asking (the a key turns it off and on)",
-      )
-      .option("--from <step>", "start at this step id (earlier steps are skipped and journaled as such)")
-      .option("--only <steps>", "run only these step ids (comma separated)")
-      .option("--json", "print the event stream as JSON lines")
-      .option(
-        "--rollback-on-failure",
-        "with --yes: when a step fails, roll it back, then the completed steps, newest first",
-      )
-      .option("--parallel <n>", "machines that run a step at once (default 16)")
-      .option("--break-lock", "take over machine locks whose runner is gone (a crashed run on this host)")
-      .addOption(
-        new Option(
-          "--unknown <what>",
-          "on resume, machines whose step state is unknown: rerun, done or abort",
-        ).choices(["rerun", "done", "abort"]),
-      )
-      .addHelpText("after", EXIT_HELP);
+/** The options run and resume share. */
+function runOptions(cmd: Command): Command {
+  return cmd
+    .option("-y, --yes", "run without asking: confirms read and change steps (headless, plain output)")
+    .option(
+      "--confirm <word>",
+      "with --yes: the word that lets destructive steps run (repeat it for steps with different words)",
+      collect,
+      [],
+    )
+    .option(
+      "--auto-read",
+      "in the terminal UI: run read-only steps without asking (the a key turns it off and on)",
+    )
+    .option("--from <step>", "start at this step id (earlier steps are skipped and journaled as such)")
+    .option("--only <steps>", "run only these step ids (comma separated)")
+    .option("--json", "print the event stream as JSON lines")
+    .option(
+      "--rollback-on-failure",
+      "with --yes: when a step fails, roll it back, then the completed steps, newest first",
+    )
+    .option("--parallel <n>", "machines that run a step at once (default 16)")
+    .option("--break-lock", "take over machine locks whose runner is gone (a crashed run on this host)")
+    .addOption(
+      new Option(
+        "--unknown <what>",
+        "on resume, machines whose step state is unknown: rerun, done or abort",
+      ).choices(["rerun", "done", "abort"]),
+    )
+    .addHelpText("after", EXIT_HELP);
+}
 
+/** run, resume, log. */
+function addRunCommands(program: Command, io: Io, set: SetCode): void {
   runOptions(
     program
       .command("run")
       .description("run a runbook (or a saved plan.json, refused if anything changed since it was reviewed)")
       .argument("<file>", "runbook file or saved plan")
-      .option(
-        "-i, --inventory <file>",
-        "machines (default: $RUNBOOK_INVENTORY or runbooks/inventories/local.yaml)",
-      )
+      .option("-i, --inventory <file>", INVENTORY_HELP)
       .option("--var <name=value>", "set a variable (repeatable)", collect, [])
-      .option("--limit <machines>", "only these machines, inventory groups or roles (comma separated)")
+      .option("--limit <machines>", LIMIT_HELP)
       .option("--dry-run", "browse the whole plan, per machine, in the terminal UI; nothing runs"),
-  ).action(async (file: string, opts) => {
-    code = await runCommand(io, file, opts);
-  });
+  ).action(async (file: string, opts) => set(await runCommand(io, file, opts)));
 
   runOptions(
     program
@@ -126,25 +138,16 @@ export async function runCli(argv: string[], io: Io): Promise<ExitCode> {
         "continue a stopped or crashed run, per machine, from its journal (default: the newest run)",
       )
       .argument("[run]", "run id"),
-  ).action(async (run: string | undefined, opts) => {
-    code = await resumeCommand(io, run, { ...opts, var: [] });
-  });
+  ).action(async (run: string | undefined, opts) => set(await resumeCommand(io, run, { ...opts, var: [] })));
 
   program
     .command("log")
     .description("list the runs, or replay one run's journal (--timeline: as a Markdown incident timeline)")
     .argument("[run]", "run id")
     .option("--timeline", "export the run as a Markdown incident timeline")
-    .action(async (run: string | undefined, opts: { timeline?: boolean }) => {
-      code = await logCommand(io, run, opts);
-    });
-
-  try {
-    await program.parseAsync(argv, { from: "user" });
-    return code;
-  } catch (e) {
-    return reportError(e, io);
-  }
+    .action(async (run: string | undefined, opts: { timeline?: boolean }) =>
+      set(await logCommand(io, run, opts)),
+    );
 }
 
 function collect(value: string, previous: string[]): string[] {

@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import { resolve } from "node:path";
-import { inventoryOf, openResume, run, savedPlan } from "../../api.ts";
+import { inventoryOf, openResume, type RunOutcome, run, savedPlan } from "../../api.ts";
 import { autoDecisions } from "../../engine/decisions.ts";
 import type { EngineEvent } from "../../engine/events.ts";
 import { newRunId, stateDir } from "../../engine/journal.ts";
@@ -93,30 +93,8 @@ async function execute(
     );
   }
   const me = `${currentUser()}@${hostname()}`;
-  const secrets: Record<string, string> = {};
-  for (const name of plan.secrets) {
-    const v = io.env[`RUNBOOK_SECRET_${name.toUpperCase()}`];
-    if (v !== undefined) secrets[name] = v;
-  }
-  const missing = plan.secrets.filter((s) => !(s in secrets));
-  if (missing.length > 0 && !interactive) {
-    throw new RunbookError(
-      "usage",
-      `secret ${missing.join(", ")} has no value`,
-      undefined,
-      `set ${missing.map((m) => `RUNBOOK_SECRET_${m.toUpperCase()}`).join(", ")} in the environment for a headless run`,
-    );
-  }
-  if (interactive) {
-    // Asked before the screen opens, with each one's description; never journaled or saved.
-    for (const name of missing) {
-      askingHeader(io);
-      const decl = decls.find((d) => d.name === name);
-      const value = await promptVariable(io, decl ? promptVariableOf(decl) : { name, secret: true });
-      if (value === undefined) return EXIT.aborted;
-      secrets[name] = value;
-    }
-  }
+  const secrets = await secretsOf(io, plan, decls, interactive);
+  if (!secrets) return EXIT.aborted;
   const controller = new AbortController();
   const interrupted = io.interrupts?.();
   interrupted?.addEventListener("abort", () => controller.abort(), { once: true });
@@ -131,7 +109,7 @@ async function execute(
         interrupted,
       })
     : headless(io, opts, me, secrets);
-  let result: Awaited<ReturnType<typeof run>>;
+  let result: RunOutcome;
   try {
     result = await run(plan, {
       inventory,
@@ -152,6 +130,12 @@ async function execute(
     throw e;
   }
   await front.finished();
+  tellHowItEnded(io, plan, result, opts);
+  return exitCodeOf(result);
+}
+
+/** After a run that did not end ok: where its journal is and how to resume it; input mistakes as errors. */
+function tellHowItEnded(io: Io, plan: Plan, result: RunOutcome, opts: RunOpts): void {
   const started = Object.values(result.state.steps).some((st) => st.status !== "pending");
   if (!opts.json && result.status !== "ok" && started) {
     const at = plan.phases.flatMap((p) => p.steps).find((s) => s.id === result.failedStep);
@@ -166,13 +150,46 @@ async function execute(
       ? "\n  (machines in an unknown state: check them first, then add --unknown rerun or --unknown done;\n   a command still running there is never run again)"
       : "";
     io.err(
-      `journal: ${result.journalDir}/journal.jsonl\nresume with: runbook resume ${runId}${opts.yes ? " --yes" : ""}${word}${decide}\n`,
+      `journal: ${result.journalDir}/journal.jsonl\nresume with: runbook resume ${result.runId}${opts.yes ? " --yes" : ""}${word}${decide}\n`,
     );
   }
   // An input mistake found before any login (a key file) is said as an error, as a bad runbook is.
   if (result.invalid)
     for (const r of result.state.refusals) if (r.invalid) io.err(`${displayPath(r.reason, io.cwd)}\n`);
-  return exitCodeOf(result);
+}
+
+/**
+ * The plan's secrets: from RUNBOOK_SECRET_<NAME>, else asked before the screen opens, with each one's
+ * description (never journaled or saved); undefined when the operator backed out.
+ */
+async function secretsOf(
+  io: Io,
+  plan: Plan,
+  decls: VarDecl[],
+  interactive: boolean,
+): Promise<Record<string, string> | undefined> {
+  const secrets: Record<string, string> = {};
+  for (const name of plan.secrets) {
+    const v = io.env[`RUNBOOK_SECRET_${name.toUpperCase()}`];
+    if (v !== undefined) secrets[name] = v;
+  }
+  const missing = plan.secrets.filter((s) => !(s in secrets));
+  if (missing.length > 0 && !interactive) {
+    throw new RunbookError(
+      "usage",
+      `secret ${missing.join(", ")} has no value`,
+      undefined,
+      `set ${missing.map((m) => `RUNBOOK_SECRET_${m.toUpperCase()}`).join(", ")} in the environment for a headless run`,
+    );
+  }
+  for (const name of missing) {
+    askingHeader(io);
+    const decl = decls.find((d) => d.name === name);
+    const value = await promptVariable(io, decl ? promptVariableOf(decl) : { name, secret: true });
+    if (value === undefined) return undefined;
+    secrets[name] = value;
+  }
+  return secrets;
 }
 
 /** Plain lines (or JSON) and --yes decisions: for CI, scripts and pipes. */
