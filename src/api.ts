@@ -176,6 +176,9 @@ export interface RunOutcome extends RunResult {
 
 /** Runs a plan to the end (or until a step fails or the decisions abort) and says how it went. */
 export async function run(p: Plan, input: RunInput): Promise<RunOutcome> {
+  const { parallel } = input;
+  if (parallel !== undefined && (!Number.isSafeInteger(parallel) || parallel < 1))
+    throw new RunbookError("usage", `parallel ${parallel}: expected a whole number of machines, 1 or more`);
   const { startRun } = await import("./api-run.ts");
   return startRun(p, { ...input, inventory: inventoryOf({ inventory: input.inventory, env: input.env }) });
 }

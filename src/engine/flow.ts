@@ -1,9 +1,10 @@
 import type { PlannedStep, PlannedTarget } from "../model/plan.ts";
+import { mapLimit } from "../util/map-limit.ts";
 import { MAX_WORD_ATTEMPTS } from "./decisions.ts";
 import type { Decision } from "./events.ts";
 import { type Outcome, runHostStep } from "./host-step.ts";
 import { rollbackStep } from "./rollback.ts";
-import type { RunContext } from "./run-context.ts";
+import { parallelOf, type RunContext } from "./run-context.ts";
 import { resolveUnknown } from "./unknown.ts";
 
 /** Where the step loop stopped: at its end, or at a step (stopped by a person, failed, or refused). */
@@ -107,7 +108,7 @@ async function runStep(ctx: RunContext, step: PlannedStep): Promise<"done" | "ab
   ctx.emit({ type: "step-started", at: ctx.now(), stepId: step.id, hosts: step.targets.map((t) => t.host) });
   let pending = step.targets.filter((t) => !doneOn(ctx, step, t));
   for (;;) {
-    const results = await mapLimit(pending, ctx.opts.parallel ?? 16, (t) => runHostStep(ctx, step, t));
+    const results = await mapLimit(pending, parallelOf(ctx), (t) => runHostStep(ctx, step, t));
     if (ctx.signal.aborted) return "aborted";
     // A machine whose command's fate is unknown is decided about before anything else happens there.
     const lost = hostsWith(pending, results, "unknown");
@@ -186,17 +187,4 @@ function hostsIn(ctx: RunContext, step: PlannedStep, status: string): string[] {
 
 function hostsWith(targets: PlannedTarget[], results: Outcome[], outcome: Outcome): string[] {
   return targets.filter((_, i) => results[i] === outcome).map((t) => t.host);
-}
-
-async function mapLimit<T, R>(items: T[], limit: number, f: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await f(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }

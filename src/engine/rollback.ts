@@ -1,44 +1,43 @@
 import type { PlannedStep } from "../model/plan.ts";
+import { mapLimit } from "../util/map-limit.ts";
 import { exitText } from "./execute-action.ts";
 import { outputOf } from "./host-step.ts";
-import { lateValues, type RunContext } from "./run-context.ts";
+import { lateValues, parallelOf, type RunContext } from "./run-context.ts";
 import { scriptOf } from "./script-of.ts";
 
-/** Runs a step's rollback on some of its machines (those that have one), all at once. */
+/** Runs a step's rollback on some of its machines (those that have one), as many at once as a step runs. */
 export async function rollbackStep(ctx: RunContext, step: PlannedStep, hosts: string[]): Promise<void> {
-  await Promise.all(
-    step.targets
-      .filter((t) => hosts.includes(t.host) && t.rollback.length > 0)
-      .map(async (t) => {
-        const streams = outputOf(ctx, step.id, t.host);
-        try {
-          const transport = await ctx.session.connect(t.host);
-          for (const r of t.rollback) {
-            const res = await transport.exec(scriptOf(r.run, lateValues(ctx, t.host)), {
-              timeoutMs: r.timeoutMs,
-              onStdout: (x) => streams.write("stdout", x),
-              onStderr: (x) => streams.write("stderr", x),
-            });
-            streams.flush();
-            if (res.code !== 0)
-              throw new Error(
-                res.timedOut
-                  ? `rollback timed out after ${r.timeoutMs / 1000}s`
-                  : `rollback: ${exitText(res)}`,
-              );
-          }
-          ctx.emit({ type: "rollback-finished", at: ctx.now(), stepId: step.id, host: t.host, ok: true });
-        } catch (e) {
-          ctx.emit({
-            type: "rollback-finished",
-            at: ctx.now(),
-            stepId: step.id,
-            host: t.host,
-            ok: false,
-            error: ctx.masker.mask((e as Error).message),
+  await mapLimit(
+    step.targets.filter((t) => hosts.includes(t.host) && t.rollback.length > 0),
+    parallelOf(ctx),
+    async (t) => {
+      const streams = outputOf(ctx, step.id, t.host);
+      try {
+        const transport = await ctx.session.connect(t.host);
+        for (const r of t.rollback) {
+          const res = await transport.exec(scriptOf(r.run, lateValues(ctx, t.host)), {
+            timeoutMs: r.timeoutMs,
+            onStdout: (x) => streams.write("stdout", x),
+            onStderr: (x) => streams.write("stderr", x),
           });
+          streams.flush();
+          if (res.code !== 0)
+            throw new Error(
+              res.timedOut ? `rollback timed out after ${r.timeoutMs / 1000}s` : `rollback: ${exitText(res)}`,
+            );
         }
-      }),
+        ctx.emit({ type: "rollback-finished", at: ctx.now(), stepId: step.id, host: t.host, ok: true });
+      } catch (e) {
+        ctx.emit({
+          type: "rollback-finished",
+          at: ctx.now(),
+          stepId: step.id,
+          host: t.host,
+          ok: false,
+          error: ctx.masker.mask((e as Error).message),
+        });
+      }
+    },
   );
 }
 

@@ -25,7 +25,7 @@ export interface RunOptions {
   emit(event: EngineEvent): void;
   /** Aborting stops the running commands on every machine and ends the run as aborted. */
   signal?: AbortSignal;
-  /** How many machines run a step at once. */
+  /** How many machines run a step (or its rollback) at once; default DEFAULT_PARALLEL. */
   parallel?: number;
   /** Start at this step (earlier ones are skipped, journaled as such). */
   from?: string;
@@ -60,4 +60,12 @@ export interface RunContext {
 /** Values bound at run time on a machine: its captured values, then the secrets. */
 export function lateValues(ctx: RunContext, host: string): (name: string) => string | undefined {
   return (name) => ctx.state().captured[host]?.[name] ?? ctx.secrets.get(name);
+}
+
+/** Machines that run a step at once when --parallel does not say. */
+export const DEFAULT_PARALLEL = 16;
+
+/** How many machines run a step, or roll one back, at once. */
+export function parallelOf(ctx: RunContext): number {
+  return ctx.opts.parallel ?? DEFAULT_PARALLEL;
 }

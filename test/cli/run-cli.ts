@@ -10,8 +10,14 @@ export interface CliResult {
 }
 
 /** Runs the real CLI in a child process, as a user would, with no terminal attached. */
-export function runCli(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): CliResult {
+export function runCli(
+  args: string[],
+  opts: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {},
+): CliResult {
   const proc = Bun.spawnSync(["bun", MAIN, ...args], {
+    // A CLI that hangs fails its test rather than the whole suite.
+    timeout: opts.timeoutMs ?? 120_000,
+    killSignal: "SIGKILL",
     cwd: opts.cwd ?? REPO,
     env: { ...process.env, NO_COLOR: "", ...opts.env },
     stdout: "pipe",

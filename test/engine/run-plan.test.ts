@@ -38,7 +38,12 @@ function setup(name: string, body: string, vars: Record<string, string> = {}) {
 async function run(
   s: ReturnType<typeof setup>,
   decide: Partial<AutoDecisionOptions> = {},
-  extra: { resumeFrom?: RunState; runId?: string; lock?: { who: string; breakStale: boolean } } = {},
+  extra: {
+    resumeFrom?: RunState;
+    runId?: string;
+    lock?: { who: string; breakStale: boolean };
+    parallel?: number;
+  } = {},
 ) {
   const events: EngineEvent[] = [];
   const result = await runPlan({
@@ -49,6 +54,7 @@ async function run(
     emit: (e) => events.push(e),
     resumeFrom: extra.resumeFrom,
     lock: extra.lock,
+    parallel: extra.parallel,
   });
   const output = (host: string) =>
     events
@@ -388,5 +394,16 @@ describe("engine", () => {
     const broke = await run(s, {}, { runId: "new", lock: { who: "bob@desk", breakStale: true } });
     expect(broke.result.status).toBe("ok");
     expect(existsSync(lock)).toBe(false);
+  });
+
+  test("--parallel holds for rollbacks too: with 1, one machine rolls back at a time", async () => {
+    const busy = join(root, "rollback-parallel-busy");
+    // Each machine's rollback holds a directory for a moment: two at once and the second one fails.
+    const body = `## Change {#change}\n\n\`\`\`sh {on=app}\ntrue\n\`\`\`\n\n\`\`\`rollback {on=app}\nmkdir ${busy} || { echo "another rollback runs"; exit 9; }\nsleep 0.4\nrmdir ${busy}\n\`\`\`\n\n## Fail {#fail}\n\n\`\`\`sh {on=db}\nexit 1\n\`\`\`\n`;
+    const t = setup("rollback-parallel", body);
+    const { result, events } = await run(t, { rollbackOnFailure: true }, { parallel: 1 });
+    expect(result.status).toBe("failed");
+    const rolled = events.filter((e) => e.type === "rollback-finished" && e.stepId === "change");
+    expect(rolled.map((e) => (e as { host: string; ok: boolean }).ok)).toEqual([true, true]);
   });
 });

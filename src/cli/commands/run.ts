@@ -20,7 +20,7 @@ import { currentUser } from "../../util/current-user.ts";
 import { EXIT, type ExitCode, exitCodeOf } from "../exit-codes.ts";
 import { browsePlan, type FrontEnd, promptVariable, startInteractive } from "../interactive.tsx";
 import type { Io } from "../io.ts";
-import { parseLimit, parseVarArgs } from "./vars.ts";
+import { parseLimit, parseParallel, parseVarArgs } from "./vars.ts";
 
 export interface RunOpts {
   inventory?: string;
@@ -81,6 +81,8 @@ async function execute(
   resumed?: { state: RunState; events: readonly EngineEvent[] },
 ): Promise<ExitCode> {
   const resumeFrom = resumed?.state;
+  // Input mistakes are said before the screen opens and anything runs.
+  const parallel = parseParallel(opts.parallel);
   const interactive = !opts.yes && !opts.json && io.terminal !== undefined;
   if (!opts.yes && !interactive) {
     throw new RunbookError(
@@ -119,7 +121,7 @@ async function execute(
       signal: controller.signal,
       stateDir: stateDir(io.env),
       lock: { breakStale: opts.breakLock ?? false },
-      parallel: opts.parallel ? Number(opts.parallel) : undefined,
+      parallel,
       from: opts.from,
       only: opts.only?.split(",").map((s) => s.trim()),
       resumeFrom,

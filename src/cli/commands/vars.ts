@@ -27,3 +27,17 @@ export function parseLimit(limit: string | undefined): string[] | undefined {
     throw new RunbookError("usage", "--limit needs at least one machine", undefined, "write --limit a,b");
   return items;
 }
+
+/** `--parallel N`: a whole number of machines, 1 or more. */
+export function parseParallel(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = /^\d+$/.test(value.trim()) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new RunbookError(
+      "usage",
+      `--parallel ${value}: expected a whole number of machines, 1 or more`,
+      undefined,
+      "write --parallel 1 for one machine at a time, --parallel 16 for the default",
+    );
+  return n;
+}
