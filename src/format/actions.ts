@@ -1,4 +1,3 @@
-import type { Code } from "mdast";
 import { RunbookError } from "../model/errors.ts";
 import {
   type Action,
@@ -12,6 +11,7 @@ import {
 import { type Attribute, parseAttributes } from "./attributes.ts";
 import { parseDuration } from "./duration.ts";
 import { NAME } from "./front-matter.ts";
+import type { Block } from "./markdown-source.ts";
 import { didYouMean } from "./suggest.ts";
 
 const SHELL_LANGS = ["sh", "bash", "shell"];
@@ -45,23 +45,24 @@ const FLAGS = new Set(["background", "keep-going"]);
 
 export type ParsedBlock = { kind: "action"; action: Action } | { kind: "rollback"; rollback: Rollback };
 
+type CodeBlock = Extract<Block, { kind: "code" }>;
+
 /**
  * Turns a fenced block into an action, or returns undefined when it is documentation (no attributes).
- * `text` is the whole file, used to find the column of the attribute list.
+ * `lines` are the file's lines, used to find the column of the attribute list.
  */
-export function readCodeBlock(file: string, text: string, node: Code): ParsedBlock | undefined {
-  const start = node.position?.start ?? { line: 1, column: 1, offset: 0 };
-  const pos: SourcePos = { file, line: start.line, col: start.column };
-  let lang = node.lang ?? "";
-  let meta = node.meta ?? "";
+export function readCodeBlock(file: string, lines: string[], node: CodeBlock): ParsedBlock | undefined {
+  const pos: SourcePos = { file, line: node.pos.line, col: node.pos.col };
+  let lang = node.lang;
+  let meta = node.meta;
   if (lang.startsWith("{")) {
     meta = `${lang} ${meta}`.trim();
     lang = "";
   }
   if (!meta.startsWith("{")) return undefined;
-  const fenceLine = text.split("\n")[start.line - 1] ?? "";
+  const fenceLine = lines[pos.line - 1] ?? "";
   const braceCol = fenceLine.indexOf("{") + 1;
-  const list = parseAttributes(meta, { file, line: start.line, col: braceCol > 0 ? braceCol : start.column });
+  const list = parseAttributes(meta, { file, line: pos.line, col: braceCol > 0 ? braceCol : pos.col });
   if (list.id) {
     throw new RunbookError(
       "bad-attribute",

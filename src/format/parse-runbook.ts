@@ -1,13 +1,11 @@
 import { createHash } from "node:crypto";
 import { dirname, resolve } from "node:path";
-import type { Heading, RootContent } from "mdast";
-import { toString as mdToString } from "mdast-util-to-string";
 import { RunbookError } from "../model/errors.ts";
 import type { Note, Phase, Runbook, SourcePos, Step } from "../model/runbook.ts";
 import { readCodeBlock } from "./actions.ts";
 import { parseAttributes } from "./attributes.ts";
 import { type FrontMatter, parseFrontMatter } from "./front-matter.ts";
-import { readMarkdown, type TagLine } from "./markdown-source.ts";
+import { type Block, readMarkdown, type TagLine } from "./markdown-source.ts";
 import { validateRunbook } from "./validate.ts";
 
 /** Reads a file by absolute path; returns undefined when there is none. */
@@ -156,17 +154,10 @@ function parseFile(path: string, read: ReadFile, stack: string[], sources: Runbo
     }
   };
 
-  const onNode = (node: RootContent) => {
-    const start = node.position?.start;
-    const pos: SourcePos = { file: path, line: start?.line ?? 1, col: start?.column ?? 1 };
-    const source = md.text.slice(node.position?.start.offset ?? 0, node.position?.end.offset ?? 0);
-    switch (node.type) {
-      case "yaml": {
-        const fm = parseFrontMatter(path, node.value, pos.line + 1);
-        mergeFrontMatter(fm, out.fm);
-        out.fm = fm;
-        return;
-      }
+  const onBlock = (node: Block) => {
+    const pos = node.pos;
+    const source = node.source;
+    switch (node.kind) {
       case "heading": {
         if (hint) {
           throw new RunbookError(
@@ -180,7 +171,7 @@ function parseFile(path: string, read: ReadFile, stack: string[], sources: Runbo
           addProse(source);
           return;
         }
-        const { id, title } = headingId(node, source, pos);
+        const { id, title } = headingId(node.title, source, pos);
         if (node.depth === 1) {
           phase = {
             id: id ?? slug(title, `phase-${out.phases.length + 1}`),
@@ -206,7 +197,7 @@ function parseFile(path: string, read: ReadFile, stack: string[], sources: Runbo
         return;
       }
       case "code": {
-        const block = readCodeBlock(path, md.text, node);
+        const block = readCodeBlock(path, md.lines, node);
         if (!block) {
           addProse(source);
           return;
@@ -232,26 +223,30 @@ function parseFile(path: string, read: ReadFile, stack: string[], sources: Runbo
         return;
       }
       case "blockquote": {
-        checkNoNestedAction(node, path);
+        if (node.nested[0]) throw node.nested[0];
         const alert = readAlert(source, pos);
         if (alert) addNote(alert);
         else addProse(source);
         return;
       }
       default:
-        checkNoNestedAction(node, path);
+        if (node.nested[0]) throw node.nested[0];
         addProse(source);
     }
   };
 
-  // Tags were taken out of the tree; put them back in document order.
-  const tags = [...md.tags];
-  for (const node of md.root.children) {
-    const line = node.position?.start.line ?? 0;
-    while (tags[0] && tags[0].pos.line < line) onTag(tags.shift() as TagLine);
-    onNode(node);
+  const fatal = md.errors.find((e) => e.code === "unterminated-fence") ?? md.errors[0];
+  if (fatal) throw fatal;
+  if (md.frontMatter) {
+    const fm = parseFrontMatter(path, md.frontMatter.text, md.frontMatter.line);
+    mergeFrontMatter(fm, out.fm);
+    out.fm = fm;
   }
-  for (const tag of tags) onTag(tag);
+  // Tags were taken out of the Markdown; they stand among the blocks in document order.
+  for (const item of md.items) {
+    if (item.kind === "tag") onTag(item.tag);
+    else onBlock(item);
+  }
   if (hint) {
     throw new RunbookError(
       "bad-attribute",
@@ -261,26 +256,6 @@ function parseFile(path: string, read: ReadFile, stack: string[], sources: Runbo
     );
   }
   return out;
-}
-
-/**
- * Only top-level fences are actions. A fence with attributes inside a list or a quote would be shown as
- * prose and never run, so it is an error, like a fence with attributes of an unknown kind.
- */
-function checkNoNestedAction(node: RootContent, path: string): void {
-  if (!("children" in node)) return;
-  for (const child of node.children as RootContent[]) {
-    if (child.type === "code" && ((child.lang ?? "").startsWith("{") || (child.meta ?? "").startsWith("{"))) {
-      const start = child.position?.start;
-      throw new RunbookError(
-        "bad-attribute",
-        "an action inside a list or a quote is never run",
-        { file: path, line: start?.line ?? 1, col: start?.column ?? 1 },
-        "move the block to the start of the line, outside the list or quote",
-      );
-    }
-    checkNoNestedAction(child, path);
-  }
 }
 
 /** Declarations of an included file fill in what the including file has not declared itself. */
@@ -293,8 +268,8 @@ function mergeFrontMatter(into: FrontMatter, from: FrontMatter): void {
   }
 }
 
-function headingId(node: Heading, source: string, pos: SourcePos): { id?: string; title: string } {
-  const text = mdToString(node).trim();
+function headingId(plain: string, source: string, pos: SourcePos): { id?: string; title: string } {
+  const text = plain.trim();
   const m = /\s*(\{[^{}]*\})\s*$/.exec(text);
   const attrText = m?.[1];
   if (!attrText?.includes("#")) return { title: text };
