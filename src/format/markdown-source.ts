@@ -150,9 +150,9 @@ export function readMarkdown(file: string, raw: string): MarkdownSource {
     errors.push(
       new RunbookError(
         "bad-attribute",
-        `lists and block quotes are nested too deeply here (more than ${MAX_NESTING} levels of Markdown)`,
+        `lists and block quotes are nested too deeply here (more than ${MAX_NESTING} levels, a list counting two)`,
         { file, line: line + 1, col: firstCol(lines[line] ?? "") },
-        "flatten the list or quote: what is nested deeper is not read",
+        "flatten the list or quote: what is nested deeper would not be read",
       ),
     );
   }

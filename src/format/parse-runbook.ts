@@ -270,7 +270,8 @@ function mergeFrontMatter(into: FrontMatter, from: FrontMatter): void {
 
 function headingId(plain: string, source: string, pos: SourcePos): { id?: string; title: string } {
   const text = plain.trim();
-  const m = /\s*(\{[^{}]*\})\s*$/.exec(text);
+  // (No leading \s* in the pattern: tried at every space of a long run of them, it is quadratic.)
+  const m = /(\{[^{}]*\})\s*$/.exec(text);
   const attrText = m?.[1];
   if (!attrText?.includes("#")) return { title: text };
   const braceCol = source.lastIndexOf(attrText);

@@ -38,9 +38,34 @@ export function posAt(text: string, offset: number, base: SourcePos): SourcePos 
   return { file: base.file, line, col };
 }
 
+/**
+ * Positions of ever later offsets of `text`, each found from the one before: a text with many
+ * `{{ }}` costs one pass, not one pass per expression.
+ */
+export function positionsIn(text: string, base: SourcePos): (offset: number) => SourcePos {
+  let at = 0;
+  let line = base.line;
+  let col = base.col;
+  return (offset) => {
+    if (offset < at) {
+      at = 0;
+      line = base.line;
+      col = base.col;
+    }
+    for (; at < offset && at < text.length; at++) {
+      if (text.charCodeAt(at) === 10) {
+        line++;
+        col = 1;
+      } else col++;
+    }
+    return { file: base.file, line, col };
+  };
+}
+
 /** Splits text into literal runs and `{{ expr }}` parts. */
 export function parseTemplate(text: string, base: SourcePos): TemplatePart[] {
   const parts: TemplatePart[] = [];
+  const posOf = positionsIn(text, base);
   let i = 0;
   while (i < text.length) {
     const open = text.indexOf("{{", i);
@@ -50,7 +75,7 @@ export function parseTemplate(text: string, base: SourcePos): TemplatePart[] {
     }
     if (open > i) parts.push({ kind: "text", text: text.slice(i, open) });
     const close = text.indexOf("}}", open + 2);
-    const pos = posAt(text, open, base);
+    const pos = posOf(open);
     if (close < 0) {
       throw new RunbookError("bad-template", "a {{ is not closed with }}", pos, "close the variable with }}");
     }

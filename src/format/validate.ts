@@ -2,7 +2,7 @@ import { RunbookError, RunbookErrors } from "../model/errors.ts";
 import { type Action, keepsGoing, type Runbook, type SourcePos, type Step } from "../model/runbook.ts";
 import { parseCondition } from "./condition.ts";
 import { misplacedValues } from "./shell-placements.ts";
-import { didYouMean, nearest } from "./suggest.ts";
+import { didYouMean, listNames, nearest, type SuggestBudget } from "./suggest.ts";
 import { type TemplateExpr, templateExprs } from "./template.ts";
 
 export const BUILTINS = ["host", "hosts", "runbook"] as const;
@@ -27,6 +27,10 @@ export function validateRunbook(rb: Runbook): void {
   const groups = new Map(rb.groups.map((g) => [g.name, g]));
   const vars = new Map(rb.vars.map((v) => [v.name, v]));
   const selectors = [...roles, ...groups.keys(), "all"];
+  const isSelector = new Set(selectors);
+  const budget: SuggestBudget = { left: SUGGEST_BUDGET };
+  const unknownTarget = (name: string, where: string, pos: SourcePos) =>
+    unknownTargetError(name, where, selectors, pos, budget);
   // Declared before any check runs: checkTemplate (used for defaults below) reads `captured`.
   const captured = new Set<string>();
   const stepIds = new Map<string, SourcePos>();
@@ -35,11 +39,11 @@ export function validateRunbook(rb: Runbook): void {
   for (const g of rb.groups) {
     for (const m of g.members) {
       if (!roles.has(m) && !groups.has(m)) {
-        errors.push(unknownTarget(m, `group ${g.name}`, selectors, g.pos));
+        errors.push(unknownTarget(m, `group ${g.name}`, g.pos));
       }
     }
-    attempt(() => groupCycle(g.name, groups, []));
   }
+  errors.push(...groupCycles(rb.groups));
   for (const r of rb.roles) {
     for (const name of Object.keys(r.vars)) {
       if (!vars.has(name)) {
@@ -48,7 +52,7 @@ export function validateRunbook(rb: Runbook): void {
             "undefined-variable",
             `role ${r.name} sets variable ${name}, which is not declared`,
             r.pos,
-            didYouMean(name, vars.keys()) ?? `declare it under vars: (${name}: { describe: "..." })`,
+            didYouMean(name, vars.keys(), budget) ?? `declare it under vars: (${name}: { describe: "..." })`,
           ),
         );
       }
@@ -97,8 +101,8 @@ export function validateRunbook(rb: Runbook): void {
         );
       }
     } else if (head === "hosts") {
-      if (!field || expr.path.length > 2 || !selectors.includes(field)) {
-        throw unknownTarget(field ?? "", `{{ ${expr.source} }}`, selectors, expr.pos);
+      if (!field || expr.path.length > 2 || !isSelector.has(field)) {
+        throw unknownTarget(field ?? "", `{{ ${expr.source} }}`, expr.pos);
       }
     } else if (head === "runbook") {
       if (field !== "title" || expr.path.length > 2) {
@@ -116,12 +120,16 @@ export function validateRunbook(rb: Runbook): void {
         `write {{ ${head} }}`,
       );
     } else if (!vars.has(head) && !captured.has(head) && !localCaptures.has(head)) {
-      const known = [...vars.keys(), ...captured, ...BUILTINS];
+      const known = (function* () {
+        yield* vars.keys();
+        yield* captured;
+        yield* BUILTINS;
+      })();
       throw new RunbookError(
         "undefined-variable",
         `variable "${head}" is not declared`,
         expr.pos,
-        didYouMean(head, known) ??
+        didYouMean(head, known, budget) ??
           `declare it in the front matter under vars:, or capture it in an earlier step`,
       );
     }
@@ -132,7 +140,8 @@ export function validateRunbook(rb: Runbook): void {
             "undefined-variable",
             `variable "${arg.path.join(".")}" in {{ ${expr.source} }} is not declared`,
             expr.pos,
-            didYouMean(arg.path[0] ?? "", vars.keys()) ?? "declare it under vars:, or quote it if it is text",
+            didYouMean(arg.path[0] ?? "", vars.keys(), budget) ??
+              "declare it under vars:, or quote it if it is text",
           );
         }
       }
@@ -158,8 +167,8 @@ export function validateRunbook(rb: Runbook): void {
             "write on=@machine-name",
           );
         }
-      } else if (!selectors.includes(sel)) {
-        throw unknownTarget(sel, "on=", selectors, pos);
+      } else if (!isSelector.has(sel)) {
+        throw unknownTarget(sel, "on=", pos);
       }
     }
   }
@@ -174,7 +183,7 @@ export function validateRunbook(rb: Runbook): void {
           "undefined-variable",
           `when= uses variable "${c.variable}", which is not declared`,
           pos,
-          didYouMean(c.variable, vars.keys()),
+          didYouMean(c.variable, vars.keys(), budget),
         );
       }
       if (decl.choices && !c.value.includes("{{") && !decl.choices.includes(c.value)) {
@@ -182,7 +191,7 @@ export function validateRunbook(rb: Runbook): void {
           "bad-attribute",
           `when= compares ${c.variable} with "${c.value}", which is not one of its choices`,
           pos,
-          didYouMean(c.value, decl.choices) ?? `choices: ${decl.choices.join(", ")}`,
+          didYouMean(c.value, decl.choices, budget) ?? `choices: ${listNames(decl.choices)}`,
         );
       }
     }
@@ -275,15 +284,24 @@ function bodyPos(pos: SourcePos): SourcePos {
   return { file: pos.file, line: pos.line + 1, col: 1 };
 }
 
-function unknownTarget(name: string, where: string, known: string[], pos: SourcePos): RunbookError {
-  const near = nearest(name, known);
+/** Comparisons that did-you-mean hints may make in one runbook (see SuggestBudget). */
+const SUGGEST_BUDGET = 2_000_000;
+
+function unknownTargetError(
+  name: string,
+  where: string,
+  known: string[],
+  pos: SourcePos,
+  budget: SuggestBudget,
+): RunbookError {
+  const near = nearest(name, known, budget);
   return new RunbookError(
     "unknown-role",
     `role or group "${name}" in ${where} is not declared`,
     pos,
     near
-      ? `did you mean "${near}"? (declared: ${known.join(", ")})`
-      : `declared: ${known.join(", ")}; add it under roles: or groups:`,
+      ? `did you mean "${near}"? (declared: ${listNames(known)})`
+      : `declared: ${listNames(known)}; add it under roles: or groups:`,
   );
 }
 
@@ -296,19 +314,101 @@ function duplicateId(what: string, id: string, pos: SourcePos, first: SourcePos)
   );
 }
 
-function groupCycle(
-  name: string,
-  groups: Map<string, { members: string[]; pos: SourcePos }>,
-  seen: string[],
-): void {
-  const g = groups.get(name);
-  if (!g) return;
-  if (seen.includes(name)) {
-    throw new RunbookError(
-      "front-matter",
-      `group ${name} contains itself (${[...seen, name].join(" -> ")})`,
-      g.pos,
+/**
+ * Every group that contains itself, through its members, with the loop it is on. The groups' graph is
+ * walked once, without recursion (Tarjan's strongly connected components): a loop of thousands of
+ * groups costs linear time. Each group of a loop gets its own error, as long as loops are short.
+ */
+function groupCycles(groups: readonly { name: string; members: string[]; pos: SourcePos }[]): RunbookError[] {
+  const byName = new Map(groups.map((g) => [g.name, g]));
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const onStack = new Set<string>();
+  const stack: string[] = [];
+  const component = new Map<string, number>();
+  const components: string[][] = [];
+  let counter = 0;
+  for (const g of groups) {
+    if (index.has(g.name)) continue;
+    const work: { name: string; next: number }[] = [{ name: g.name, next: 0 }];
+    index.set(g.name, counter);
+    low.set(g.name, counter++);
+    stack.push(g.name);
+    onStack.add(g.name);
+    while (work.length > 0) {
+      const top = work[work.length - 1] as { name: string; next: number };
+      const members = byName.get(top.name)?.members ?? [];
+      if (top.next < members.length) {
+        const m = members[top.next++] as string;
+        if (!byName.has(m)) continue;
+        if (!index.has(m)) {
+          index.set(m, counter);
+          low.set(m, counter++);
+          stack.push(m);
+          onStack.add(m);
+          work.push({ name: m, next: 0 });
+        } else if (onStack.has(m)) {
+          low.set(top.name, Math.min(low.get(top.name) as number, index.get(m) as number));
+        }
+        continue;
+      }
+      work.pop();
+      const parent = work[work.length - 1];
+      if (parent) low.set(parent.name, Math.min(low.get(parent.name) as number, low.get(top.name) as number));
+      if (low.get(top.name) === index.get(top.name)) {
+        const members: string[] = [];
+        for (;;) {
+          const x = stack.pop() as string;
+          onStack.delete(x);
+          component.set(x, components.length);
+          members.push(x);
+          if (x === top.name) break;
+        }
+        components.push(members);
+      }
+    }
+  }
+  const errors: RunbookError[] = [];
+  const reported = new Set<number>();
+  for (const g of groups) {
+    const c = component.get(g.name) as number;
+    const size = components[c]?.length ?? 1;
+    if (size === 1 && !g.members.includes(g.name)) continue;
+    // A long loop is reported once, from its first group: one error per group would be quadratic.
+    if (size > 16 && reported.has(c)) continue;
+    reported.add(c);
+    const path = loopFrom(g.name, byName, component);
+    errors.push(
+      new RunbookError("front-matter", `group ${g.name} contains itself (${path.join(" -> ")})`, g.pos),
     );
   }
-  for (const m of g.members) groupCycle(m, groups, [...seen, name]);
+  return errors;
+}
+
+/** The shortest way from a group back to itself, through groups of its component (breadth first). */
+function loopFrom(
+  start: string,
+  byName: Map<string, { members: string[] }>,
+  component: Map<string, number>,
+): string[] {
+  const c = component.get(start);
+  const from = new Map<string, string>();
+  const queue = [start];
+  for (let q = 0; q < queue.length; q++) {
+    const at = queue[q] as string;
+    for (const m of byName.get(at)?.members ?? []) {
+      if (component.get(m) !== c) continue;
+      if (m === start) {
+        const path = [start];
+        for (let x: string | undefined = at; x !== undefined && x !== start; x = from.get(x)) path.push(x);
+        path.push(start);
+        return [path[0] as string, ...path.slice(1, -1).reverse(), start];
+      }
+      if (!from.has(m)) {
+        from.set(m, at);
+        queue.push(m);
+      }
+    }
+  }
+  return [start, start];
 }
