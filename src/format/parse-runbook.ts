@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import { dirname, resolve } from "node:path";
-import { RunbookError } from "../model/errors.ts";
-import type { Note, Phase, Runbook, SourcePos, Step } from "../model/runbook.ts";
+import { type ErrorCode, RunbookError, RunbookErrors } from "../model/errors.ts";
+import type { Action, Note, Phase, Rollback, Runbook, SourcePos, Step } from "../model/runbook.ts";
 import { readCodeBlock } from "./actions.ts";
-import { parseAttributes } from "./attributes.ts";
+import { type AttributeList, parseAttributes } from "./attributes.ts";
 import { type FrontMatter, parseFrontMatter } from "./front-matter.ts";
 import { type Block, readMarkdown, type TagLine } from "./markdown-source.ts";
 import { validateRunbook } from "./validate.ts";
@@ -20,20 +20,39 @@ interface FileContent {
   phases: Phase[];
 }
 
+/** What the files of one runbook share while they are read. */
+interface Context {
+  read: ReadFile;
+  sources: Runbook["sources"];
+  /** Every problem found, in document order (includes in place). */
+  errors: RunbookError[];
+  /** Blocks with problems, per step, read as far as they could be (see validateRunbook's `refused`). */
+  refused: Map<Step, { actions: Action[]; rollbacks: Rollback[] }>;
+  /** Some front matter could not be read whole: whole-runbook checks would report false problems. */
+  incomplete: boolean;
+}
+
 /**
  * Parses a runbook and every file it includes into plain data, then checks it as a whole.
  * Pure apart from `read`, which the caller supplies (the CLI passes the file system).
+ *
+ * Every problem is reported in one pass: a block, tag or declaration with a mistake is reported and
+ * skipped, and reading goes on. One problem is thrown as a RunbookError, several as RunbookErrors,
+ * in document order, followed by those of the whole-runbook checks (validate.ts) when the
+ * declarations could all be read.
  */
 export function parseRunbook(file: string, read: ReadFile): Runbook {
   const path = resolve(file);
-  const sources: Runbook["sources"] = [];
-  const content = parseFile(path, read, [], sources);
-  if (!content.fm.title) {
-    throw new RunbookError(
-      "front-matter",
-      "this file has no title in its front matter",
-      { file: path, line: 1, col: 1 },
-      "a runbook starts with ---, title: ..., --- (a fragment is checked through the runbooks that include it)",
+  const ctx: Context = { read, sources: [], errors: [], refused: new Map(), incomplete: false };
+  const content = parseFile(path, ctx, []);
+  if (!content.fm.title && !content.fm.titleGiven && !ctx.incomplete) {
+    ctx.errors.unshift(
+      new RunbookError(
+        "front-matter",
+        "this file has no title in its front matter",
+        { file: path, line: 1, col: 1 },
+        "a runbook starts with ---, title: ..., --- (a fragment is checked through the runbooks that include it)",
+      ),
     );
   }
   const phases = [...content.phases];
@@ -48,7 +67,7 @@ export function parseRunbook(file: string, read: ReadFile): Runbook {
   }
   const runbook: Runbook = {
     file: path,
-    title: content.fm.title,
+    title: content.fm.title ?? "",
     summary: content.fm.summary,
     intro: content.intro.trim(),
     confirm: content.fm.confirm,
@@ -56,22 +75,48 @@ export function parseRunbook(file: string, read: ReadFile): Runbook {
     groups: content.fm.groups,
     vars: content.fm.vars,
     phases,
-    sources,
+    sources: ctx.sources,
   };
-  validateRunbook(runbook);
+  const errors = ctx.errors;
+  if (!ctx.incomplete) {
+    try {
+      validateRunbook(runbook, { refused: ctx.refused });
+    } catch (e) {
+      if (!(e instanceof RunbookErrors)) throw e;
+      if (errors.length === 0) throw e;
+      errors.push(...e.errors);
+    }
+  }
+  const unique = dedupe(errors);
+  if (unique.length === 1) throw unique[0];
+  if (unique.length > 1) throw new RunbookErrors(unique);
   return runbook;
 }
 
-function parseFile(path: string, read: ReadFile, stack: string[], sources: Runbook["sources"]): FileContent {
-  const text = read(path);
+/** A fragment included twice reports its problems once. */
+function dedupe(errors: RunbookError[]): RunbookError[] {
+  const seen = new Set<string>();
+  return errors.filter((e) => {
+    const key = `${e.pos?.file}:${e.pos?.line}:${e.pos?.col}:${e.code}:${e.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function parseFile(path: string, ctx: Context, stack: string[]): FileContent {
+  const text = ctx.read(path);
   if (text === undefined) {
     throw new RunbookError("io", `cannot read ${path}`, undefined, "check the path");
   }
-  if (!sources.some((s) => s.file === path)) {
-    sources.push({ file: path, sha256: createHash("sha256").update(text).digest("hex") });
+  if (!ctx.sources.some((s) => s.file === path)) {
+    ctx.sources.push({ file: path, sha256: createHash("sha256").update(text).digest("hex") });
   }
   const md = readMarkdown(path, text);
   const out: FileContent = { fm: { roles: [], groups: [], vars: [] }, intro: "", looseSteps: [], phases: [] };
+  const report = (e: RunbookError) => ctx.errors.push(e);
+  const problem = (code: ErrorCode, message: string, pos: SourcePos, hint?: string) =>
+    report(new RunbookError(code, message, pos, hint));
   let phase: Phase | undefined;
   let step: Step | undefined;
   let hint: { level: Note["level"]; pos: SourcePos; parts: string[] } | undefined;
@@ -94,24 +139,25 @@ function parseFile(path: string, read: ReadFile, stack: string[], sources: Runbo
   const onTag = (tag: TagLine) => {
     switch (tag.tag) {
       case "hint":
+        // A second opening is reported and ignored: its {% endhint %} closes the first.
         if (hint) {
-          throw new RunbookError(
+          problem(
             "bad-attribute",
             "a hint is opened inside another hint",
             tag.pos,
             "close the first one with {% endhint %}",
           );
-        }
-        hint = { level: hintLevel(tag.arg), pos: tag.pos, parts: [] };
+        } else hint = { level: hintLevel(tag.arg), pos: tag.pos, parts: [] };
         return;
       case "endhint": {
         if (!hint) {
-          throw new RunbookError(
+          problem(
             "bad-attribute",
             "{% endhint %} without a {% hint %}",
             tag.pos,
             "remove it or open the hint before",
           );
+          return;
         }
         const done = hint;
         hint = undefined;
@@ -122,22 +168,24 @@ function parseFile(path: string, read: ReadFile, stack: string[], sources: Runbo
         const target = resolve(dirname(path), tag.arg);
         if (stack.includes(target) || target === path) {
           const chain = [...stack, path, target].map((p) => p.split("/").pop()).join(" -> ");
-          throw new RunbookError(
+          problem(
             "include-cycle",
             `include cycle: ${chain}`,
             tag.pos,
             "remove one of the includes in the loop",
           );
+          return;
         }
-        if (read(target) === undefined) {
-          throw new RunbookError(
+        if (ctx.read(target) === undefined) {
+          problem(
             "include-missing",
             `included file ${tag.arg} does not exist (looked for ${target})`,
             tag.pos,
             "the path is relative to the including file",
           );
+          return;
         }
-        const inc = parseFile(target, read, [...stack, path], sources);
+        const inc = parseFile(target, ctx, [...stack, path]);
         mergeFrontMatter(out.fm, inc.fm);
         if (inc.intro.trim()) addProse(inc.intro.trim());
         addSteps(inc.looseSteps);
@@ -154,13 +202,17 @@ function parseFile(path: string, read: ReadFile, stack: string[], sources: Runbo
     }
   };
 
+  /** Fences the Markdown layer reported as never closed: their text is not read as an action too. */
+  const unclosed = new Set(md.errors.filter((e) => e.code === "unterminated-fence").map((e) => e.pos?.line));
+
   const onBlock = (node: Block) => {
     const pos = node.pos;
     const source = node.source;
     switch (node.kind) {
       case "heading": {
         if (hint) {
-          throw new RunbookError(
+          // Reported; the heading is still read (the hint goes on to its {% endhint %}).
+          problem(
             "bad-attribute",
             "a heading inside a hint",
             pos,
@@ -171,7 +223,7 @@ function parseFile(path: string, read: ReadFile, stack: string[], sources: Runbo
           addProse(source);
           return;
         }
-        const { id, title } = headingId(node.title, source, pos);
+        const { id, title } = headingId(node.title, source, pos, report);
         if (node.depth === 1) {
           phase = {
             id: id ?? slug(title, `phase-${out.phases.length + 1}`),
@@ -197,58 +249,79 @@ function parseFile(path: string, read: ReadFile, stack: string[], sources: Runbo
         return;
       }
       case "code": {
-        const block = readCodeBlock(path, md.lines, node);
-        if (!block) {
+        const read = unclosed.has(pos.line) ? undefined : readCodeBlock(path, md.lines, node);
+        if (!read) {
           addProse(source);
           return;
         }
         if (!step) {
-          throw new RunbookError(
+          problem(
             "bad-attribute",
             "this action is not inside a step",
             pos,
             "put a ## heading (the step) above it",
           );
+          return;
         }
         if (hint) {
-          throw new RunbookError(
-            "bad-attribute",
-            "an action inside a hint",
-            pos,
-            "move the block out of the {% hint %}",
-          );
+          problem("bad-attribute", "an action inside a hint", pos, "move the block out of the {% hint %}");
+          return;
+        }
+        for (const e of read.errors) report(e);
+        const block = read.block;
+        if (!block) {
+          const partial = read.partial;
+          if (partial) {
+            const refused = ctx.refused.get(step) ?? { actions: [], rollbacks: [] };
+            ctx.refused.set(step, refused);
+            if (partial.kind === "action") refused.actions.push(partial.action);
+            else refused.rollbacks.push(partial.rollback);
+          }
+          return;
         }
         if (block.kind === "action") step.actions.push(block.action);
         else step.rollbacks.push(block.rollback);
         return;
       }
       case "blockquote": {
-        if (node.nested[0]) throw node.nested[0];
+        for (const e of node.nested) report(e);
         const alert = readAlert(source, pos);
         if (alert) addNote(alert);
         else addProse(source);
         return;
       }
       default:
-        if (node.nested[0]) throw node.nested[0];
+        for (const e of node.nested) report(e);
         addProse(source);
     }
   };
 
-  const fatal = md.errors.find((e) => e.code === "unterminated-fence") ?? md.errors[0];
-  if (fatal) throw fatal;
   if (md.frontMatter) {
-    const fm = parseFrontMatter(path, md.frontMatter.text, md.frontMatter.line);
+    const fm = parseFrontMatter(path, md.frontMatter.text, md.frontMatter.line, ctx.errors);
+    if (fm.incomplete) ctx.incomplete = true;
     mergeFrontMatter(fm, out.fm);
     out.fm = fm;
   }
+  // Problems of the Markdown itself take their place among the others, by line.
+  let next = 0;
+  const flushUntil = (line: number) => {
+    while (next < md.errors.length && ((md.errors[next] as RunbookError).pos?.line ?? 0) <= line) {
+      report(md.errors[next++] as RunbookError);
+    }
+  };
   // Tags were taken out of the Markdown; they stand among the blocks in document order.
   for (const item of md.items) {
-    if (item.kind === "tag") onTag(item.tag);
-    else onBlock(item);
+    if (item.kind === "tag") {
+      flushUntil(item.tag.pos.line);
+      onTag(item.tag);
+    } else {
+      flushUntil(item.pos.line);
+      onBlock(item);
+    }
   }
+  flushUntil(Number.POSITIVE_INFINITY);
   if (hint) {
-    throw new RunbookError(
+    problem(
       "bad-attribute",
       "{% hint %} is never closed",
       hint.pos,
@@ -268,23 +341,39 @@ function mergeFrontMatter(into: FrontMatter, from: FrontMatter): void {
   }
 }
 
-function headingId(plain: string, source: string, pos: SourcePos): { id?: string; title: string } {
+/** The heading's title and its `{#id}`, if written; a mistake in the braces is reported, the title kept. */
+function headingId(
+  plain: string,
+  source: string,
+  pos: SourcePos,
+  report: (e: RunbookError) => void,
+): { id?: string; title: string } {
   const text = plain.trim();
   // (No leading \s* in the pattern: tried at every space of a long run of them, it is quadratic.)
   const m = /(\{[^{}]*\})\s*$/.exec(text);
   const attrText = m?.[1];
   if (!attrText?.includes("#")) return { title: text };
+  const title = text.slice(0, m?.index).trim();
   const braceCol = source.lastIndexOf(attrText);
-  const list = parseAttributes(attrText, { ...pos, col: pos.col + Math.max(braceCol, 0) });
+  let list: AttributeList;
+  try {
+    list = parseAttributes(attrText, { ...pos, col: pos.col + Math.max(braceCol, 0) });
+  } catch (e) {
+    if (!(e instanceof RunbookError)) throw e;
+    report(e);
+    return { title };
+  }
   if (list.attrs.length > 0) {
-    throw new RunbookError(
-      "bad-attribute",
-      `a heading takes only an id, not ${list.attrs[0]?.key}=`,
-      list.attrs[0]?.pos ?? pos,
-      "put attributes on the step's code blocks",
+    report(
+      new RunbookError(
+        "bad-attribute",
+        `a heading takes only an id, not ${list.attrs[0]?.key}=`,
+        list.attrs[0]?.pos ?? pos,
+        "put attributes on the step's code blocks",
+      ),
     );
   }
-  return { id: list.id, title: text.slice(0, m?.index).trim() };
+  return { id: list.id, title };
 }
 
 function readAlert(source: string, pos: SourcePos): Note | undefined {

@@ -91,6 +91,61 @@ export function templateExprs(text: string, base: SourcePos): TemplateExpr[] {
   return parseTemplate(text, base).flatMap((p) => (p.kind === "expr" ? [p.expr] : []));
 }
 
+/**
+ * Every `{{ }}` of a text, for checks: each that cannot be read is an error and the scan goes on (a
+ * `{{` never closed ends it). In `prose` mode (prose, notes, documentation blocks) text between the
+ * braces that is not this project's syntax, such as Helm's `{{ .Values.x }}` or `{{ range $x }}`, and a
+ * `{{` never closed, are text; an expression in this syntax is read and checked like any other.
+ */
+export function scanTemplates(
+  text: string,
+  base: SourcePos,
+  mode: "strict" | "prose" = "strict",
+): { exprs: TemplateExpr[]; errors: RunbookError[] } {
+  const exprs: TemplateExpr[] = [];
+  const errors: RunbookError[] = [];
+  const posOf = positionsIn(text, base);
+  let i = 0;
+  for (;;) {
+    const open = text.indexOf("{{", i);
+    if (open < 0) break;
+    const close = text.indexOf("}}", open + 2);
+    if (close < 0) {
+      if (mode === "strict") {
+        errors.push(
+          new RunbookError(
+            "bad-template",
+            "a {{ is not closed with }}",
+            posOf(open),
+            "close the variable with }}",
+          ),
+        );
+      }
+      break;
+    }
+    const source = text.slice(open + 2, close).trim();
+    i = close + 2;
+    if (mode === "prose" && !looksLikeTemplate(source)) continue;
+    try {
+      exprs.push(parseExpr(source, posOf(open)));
+    } catch (e) {
+      if (!(e instanceof RunbookError)) throw e;
+      errors.push(e);
+    }
+  }
+  return { exprs, errors };
+}
+
+const FILTER_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+
+/** `name`, `a.b`, `name | filter`, `name | filter:arg`: the shape of this project's expressions. */
+function looksLikeTemplate(source: string): boolean {
+  const [head = "", ...filters] = splitOutsideQuotes(source, "|").map((s) => s.trim());
+  const m = IDENT.exec(head);
+  if (!m || m[0] !== head) return false;
+  return filters.every((f) => FILTER_NAME.test((splitOutsideQuotes(f, ":")[0] ?? "").trim()));
+}
+
 const IDENT = /^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*)*/;
 
 function parseExpr(source: string, pos: SourcePos): TemplateExpr {

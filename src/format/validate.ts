@@ -1,9 +1,16 @@
 import { RunbookError, RunbookErrors } from "../model/errors.ts";
-import { type Action, keepsGoing, type Runbook, type SourcePos, type Step } from "../model/runbook.ts";
+import {
+  type Action,
+  keepsGoing,
+  type Rollback,
+  type Runbook,
+  type SourcePos,
+  type Step,
+} from "../model/runbook.ts";
 import { parseCondition } from "./condition.ts";
 import { misplacedValues } from "./shell-placements.ts";
 import { didYouMean, listNames, nearest, type SuggestBudget } from "./suggest.ts";
-import { type TemplateExpr, templateExprs } from "./template.ts";
+import { scanTemplates, type TemplateExpr } from "./template.ts";
 
 export const BUILTINS = ["host", "hosts", "runbook"] as const;
 export const HOST_FIELDS = ["name", "address", "user", "port"] as const;
@@ -12,7 +19,15 @@ export const HOST_FIELDS = ["name", "address", "user", "port"] as const;
  * Whole-runbook checks that need every include resolved: targets, variables, ids. Collects every
  * problem so one `runbook check` shows them all.
  */
-export function validateRunbook(rb: Runbook): void {
+export interface ValidateOptions {
+  /**
+   * Blocks the parser refused (and reported), per step, read as far as they could be: their targets,
+   * conditions and variables are checked like the step's own, and what they capture counts as known.
+   */
+  refused?: ReadonlyMap<Step, { actions: readonly Action[]; rollbacks: readonly Rollback[] }>;
+}
+
+export function validateRunbook(rb: Runbook, opts: ValidateOptions = {}): void {
   const errors: RunbookError[] = [];
   const attempt = (f: () => void) => {
     try {
@@ -80,13 +95,20 @@ export function validateRunbook(rb: Runbook): void {
     pos: SourcePos,
     localCaptures: Set<string>,
     mode: "within" | "at" = "within",
+    syntax: "strict" | "prose" = "strict",
   ): void {
-    try {
-      for (const expr of templateExprs(text, pos)) checkExpr(expr, localCaptures);
-    } catch (e) {
-      if (mode === "at" && e instanceof RunbookError) throw new RunbookError(e.code, e.message, pos, e.hint);
-      throw e;
+    const scan = scanTemplates(text, pos, syntax);
+    const found = [...scan.errors];
+    for (const expr of scan.exprs) {
+      try {
+        checkExpr(expr, localCaptures);
+      } catch (e) {
+        if (!(e instanceof RunbookError)) throw e;
+        found.push(e);
+      }
     }
+    found.sort((a, b) => (a.pos?.line ?? 0) - (b.pos?.line ?? 0) || (a.pos?.col ?? 0) - (b.pos?.col ?? 0));
+    for (const e of found) errors.push(mode === "at" ? new RunbookError(e.code, e.message, pos, e.hint) : e);
   }
 
   function checkExpr(expr: TemplateExpr, localCaptures: Set<string>): void {
@@ -208,7 +230,11 @@ export function validateRunbook(rb: Runbook): void {
       if (first) errors.push(duplicateId("step", step.id, step.pos, first));
       else stepIds.set(step.id, step.pos);
       const local = new Set<string>();
-      for (const action of step.actions) {
+      const refused = opts.refused?.get(step);
+      const byLine = (a: { pos: SourcePos }, b: { pos: SourcePos }) => a.pos.line - b.pos.line;
+      const actions = refused ? [...step.actions, ...refused.actions].sort(byLine) : step.actions;
+      const rollbacks = refused ? [...step.rollbacks, ...refused.rollbacks].sort(byLine) : step.rollbacks;
+      for (const action of actions) {
         attempt(() => checkTargets(action.on, action.pos));
         attempt(() => checkWhen(action.when, action.pos));
         if (action.when?.includes("{{"))
@@ -218,7 +244,7 @@ export function validateRunbook(rb: Runbook): void {
         for (const [text, pos] of shellTexts(action)) attempt(() => checkPlacements(text, pos));
         if (action.kind === "shell" && action.capture) local.add(action.capture);
       }
-      for (const rb2 of step.rollbacks) {
+      for (const rb2 of rollbacks) {
         attempt(() => checkTargets(rb2.on, rb2.pos));
         attempt(() => checkWhen(rb2.when, rb2.pos));
         if (rb2.when?.includes("{{")) attempt(() => checkTemplate(rb2.when as string, rb2.pos, local, "at"));

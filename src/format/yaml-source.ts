@@ -28,10 +28,15 @@ export class YamlSource {
   /** Entries that `<<` merges may still produce: a few lines of aliases can otherwise expand exponentially. */
   private mergeBudget = MERGE_BUDGET;
 
+  /**
+   * `problems`: where unknown keys go when the caller reports every problem at once (they are then
+   * skipped); without it the first one is thrown.
+   */
   constructor(
     readonly file: string,
     text: string,
     private readonly lineOffset = 1,
+    private readonly problems?: RunbookError[],
   ) {
     const deep = tooDeep(text);
     if (deep !== undefined) {
@@ -172,7 +177,8 @@ export class YamlSource {
         }
         continue;
       }
-      own.push(this.entry(name, key, pair.value ?? null, what, allowed));
+      const e = this.entry(name, key, pair.value ?? null, what, allowed);
+      if (e) own.push(e);
     }
     const names = new Set(own.map(([n]) => n));
     return [...merged.filter(([n]) => !names.has(n)), ...own];
@@ -184,15 +190,18 @@ export class YamlSource {
     value: Node | null,
     what: string,
     allowed?: readonly string[],
-  ): [string, Node | null, SourcePos] {
+  ): [string, Node | null, SourcePos] | undefined {
     const pos = this.nodePos(key);
     if (allowed && !allowed.includes(name)) {
-      throw new RunbookError(
+      const e = new RunbookError(
         "unknown-key",
         `unknown key "${name}" in ${what}`,
         pos,
         didYouMean(name, allowed) ?? `allowed keys: ${allowed.join(", ")}`,
       );
+      if (!this.problems) throw e;
+      this.problems.push(e);
+      return undefined;
     }
     return [name, this.deref(value) ?? null, pos];
   }

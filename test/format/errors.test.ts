@@ -978,3 +978,211 @@ describe("whole-runbook checks", () => {
     expect(new RunbookError("usage", "no pos").format()).toBe("no pos");
   });
 });
+
+describe("every problem of a file in one pass", () => {
+  const all = (text: string, others: Record<string, string> = {}) =>
+    errorsOf(() => parse(text, others)).map((e) => [e.code, e.message, where(e)]);
+
+  test("three independent mistakes in three blocks and one in the front matter: all four, in order", () => {
+    const text = md`
+      ---
+      title: T
+      sumary: one line
+      roles: [web]
+      ---
+      # P
+      ## A
+      ~~~sh {on=web wiat-for=ready}
+      a
+      ~~~
+      ## B
+      ~~~sh {on=web timeout=5x}
+      b
+      ~~~
+      ## C
+      ~~~sh {on=web risk=destructiv}
+      c
+      ~~~
+    `;
+    expect(all(text)).toEqual([
+      ["unknown-key", 'unknown key "sumary" in the front matter', L(3, 1)],
+      ["unknown-attribute", 'unknown attribute "wiat-for" on a sh block', L(8, 15)],
+      ["bad-attribute", "timeout=5x is not a duration", L(12, 15)],
+      ["bad-attribute", "risk=destructiv is not a risk tier", L(16, 15)],
+    ]);
+    const e = thrown(() => parse(text));
+    expect(e).toBeInstanceOf(RunbookErrors);
+    expect((e as RunbookErrors).errors[1]?.hint).toBe('did you mean "wait-for"?');
+  });
+
+  test("several mistakes in one block, and whole-runbook problems after the parser's", () => {
+    const text = md`
+      ---
+      title: T
+      roles: [web]
+      ---
+      ## A
+      ~~~sh {on=web retries=x timeout=1y background=yes risk=read keep-going}
+      a
+      ~~~
+      ## B
+      ~~~sh {on=wbe}
+      echo {{ nope }} {{ host.adress }}
+      ~~~
+    `;
+    expect(all(text)).toEqual([
+      ["bad-attribute", "retries must be a whole number from 0 to 100", L(6, 15)],
+      ["bad-attribute", "timeout=1y is not a duration", L(6, 25)],
+      ["bad-attribute", "background is a flag and takes no value", L(6, 36)],
+      ["unknown-role", 'role or group "wbe" in on= is not declared', L(10, 1)],
+      ["undefined-variable", 'variable "nope" is not declared', L(11, 6)],
+      ["undefined-variable", "{{ host.adress }}: host has name, address, user, port", L(11, 17)],
+    ]);
+  });
+
+  test("front matter: every bad key and value, and a declaration with a mistake is still declared", () => {
+    const text = md`
+      ---
+      title: T
+      author: me
+      roles:
+        web: { describ: x }
+      vars:
+        port: { default: 80, secret: yes }
+        home: { defualt: /opt }
+      ---
+      ## A
+      ~~~sh {on=web}
+      echo {{ port }} {{ home }}
+      ~~~
+    `;
+    expect(all(text)).toEqual([
+      ["unknown-key", 'unknown key "author" in the front matter', L(3, 1)],
+      ["unknown-key", 'unknown key "describ" in role web', L(5, 10)],
+      ["front-matter", "secret of port must be true or false", L(7, 32)],
+      ["unknown-key", 'unknown key "defualt" in variable home', L(8, 11)],
+    ]);
+  });
+
+  test("invalid YAML: the body's own problems are still reported, not the variables it declared", () => {
+    const text = md`
+      ---
+      title: T
+      roles: [web
+      vars: { x: 1 }
+      ---
+      ## A
+      ~~~sh {on=web timeout=5x}
+      echo {{ x }}
+      ~~~
+    `;
+    expect(all(text).map(([code, , at]) => [code, at])).toEqual([
+      ["yaml", L(4, 1)],
+      ["bad-attribute", L(7, 15)],
+    ]);
+  });
+
+  test("tags, hints and includes: each problem, and reading goes on after it", () => {
+    const text = md`
+      ---
+      title: T
+      roles: [web]
+      ---
+      ## A
+      {% endhint %}
+      {% include "missing.md" %}
+      {% page-ref url="x.md" %}
+      {% hint style="info" %}
+      ~~~sh {on=web}
+      a
+      ~~~
+      {% endhint %}
+      ~~~sh {on=web mode=1}
+      b
+      ~~~
+      {% hint style="warning" %}
+      never closed
+    `;
+    expect(all(text)).toEqual([
+      ["bad-attribute", "{% endhint %} without a {% hint %}", L(6, 1)],
+      ["include-missing", `included file missing.md does not exist (looked for ${DIR}/missing.md)`, L(7, 1)],
+      ["include-missing", "page-ref without a page", L(8, 1)],
+      ["bad-attribute", "an action inside a hint", L(10, 1)],
+      ["unknown-attribute", 'unknown attribute "mode" on a sh block', L(14, 15)],
+      ["bad-attribute", "{% hint %} is never closed", L(17, 1)],
+    ]);
+  });
+
+  test("an unclosed fence and an action in a list are reported with the rest", () => {
+    const text = md`
+      ---
+      title: T
+      roles: [web]
+      ---
+      ## A
+      - item
+
+        ~~~sh {on=web}
+        a
+        ~~~
+
+      ~~~sh {on=web timeout=never}
+      b
+      ~~~
+
+      ~~~sh {on=web}
+      never closed
+    `;
+    expect(all(text)).toEqual([
+      ["bad-attribute", "an action inside a list or a quote is never run", L(8, 3)],
+      ["bad-attribute", "timeout=never is not a duration", L(12, 15)],
+      ["unterminated-fence", "code block opened with ~~~ is never closed", L(16, 1)],
+    ]);
+  });
+
+  test("every bad {{ }} of one text, and a refused block's capture still counts as known", () => {
+    const text = md`
+      ---
+      title: T
+      roles: [web]
+      vars:
+        home: {}
+      ---
+      ## A
+      ~~~sh {on=web capture=pid timeout=x}
+      pgrep x
+      ~~~
+      ~~~sh {on=web}
+      echo {{ pid }} {{ hme }} {{ home | upper }} {{ hom }}
+      ~~~
+    `;
+    expect(all(text)).toEqual([
+      ["bad-attribute", "timeout=x is not a duration", L(8, 27)],
+      ["undefined-variable", 'variable "hme" is not declared', L(12, 16)],
+      ["bad-template", 'unknown filter "upper" in {{ home | upper }}', L(12, 26)],
+      ["undefined-variable", 'variable "hom" is not declared', L(12, 45)],
+    ]);
+  });
+
+  test("a refused block's targets and variables are still checked", () => {
+    const text = "---\ntitle: T\nroles: [web]\n---\n## A\n~~~sh {on=wbe timeout=3x}\necho {{ nope }}\n~~~\n";
+    expect(all(text)).toEqual([
+      ["bad-attribute", "timeout=3x is not a duration", L(6, 15)],
+      ["unknown-role", 'role or group "wbe" in on= is not declared', L(6, 1)],
+      ["undefined-variable", 'variable "nope" is not declared', L(7, 6)],
+    ]);
+  });
+
+  test("a fragment included twice reports its problems once", () => {
+    const errors = all(
+      '---\ntitle: T\nroles: [web]\n---\n# P\n{% include "f.md" %}\n{% include "f.md" %}\n',
+      {
+        "f.md": "## F {#f}\n~~~sh {on=web retries=many}\nx\n~~~\n",
+      },
+    );
+    expect(errors).toEqual([
+      ["bad-attribute", "retries must be a whole number from 0 to 100", `${DIR}/f.md:2:15`],
+      ["duplicate-id", 'step id "f" is used twice (first at f.md:1)', `${DIR}/f.md:1:1`],
+    ]);
+  });
+});
