@@ -30,6 +30,8 @@ interface Context {
   refused: Map<Step, { actions: Action[]; rollbacks: Rollback[] }>;
   /** Some front matter could not be read whole: whole-runbook checks would report false problems. */
   incomplete: boolean;
+  /** Phases and steps whose id was made from the heading (no {#id} written). */
+  generated: WeakSet<Phase | Step>;
 }
 
 /**
@@ -43,7 +45,14 @@ interface Context {
  */
 export function parseRunbook(file: string, read: ReadFile): Runbook {
   const path = resolve(file);
-  const ctx: Context = { read, sources: [], errors: [], refused: new Map(), incomplete: false };
+  const ctx: Context = {
+    read,
+    sources: [],
+    errors: [],
+    refused: new Map(),
+    incomplete: false,
+    generated: new WeakSet(),
+  };
   const content = parseFile(path, ctx, []);
   if (!content.fm.title && !content.fm.titleGiven && !ctx.incomplete) {
     ctx.errors.unshift(
@@ -64,7 +73,9 @@ export function parseRunbook(file: string, read: ReadFile): Runbook {
       steps: content.looseSteps,
       pos: content.looseSteps[0]?.pos ?? { file: path, line: 1, col: 1 },
     });
+    ctx.generated.add(phases[0] as Phase);
   }
+  assignIds(phases, ctx.generated);
   const runbook: Runbook = {
     file: path,
     title: content.fm.title ?? "",
@@ -232,6 +243,7 @@ function parseFile(path: string, ctx: Context, stack: string[]): FileContent {
             steps: [],
             pos,
           };
+          if (id === undefined) ctx.generated.add(phase);
           out.phases.push(phase);
           step = undefined;
         } else {
@@ -244,6 +256,7 @@ function parseFile(path: string, ctx: Context, stack: string[]): FileContent {
             rollbacks: [],
             pos,
           };
+          if (id === undefined) ctx.generated.add(step);
           addSteps([step]);
         }
         return;
@@ -399,12 +412,45 @@ function hintLevel(style: string): Note["level"] {
   }
 }
 
+/**
+ * A heading as an id: its letters and digits, of every script, lower-cased (with the marks that belong
+ * to them, as in Devanagari or Thai), everything else turned into `-`: `单Master模式` -> `单master模式`.
+ */
 export function slug(title: string, fallback: string): string {
   const s = title
+    .normalize("NFC")
     .toLowerCase()
-    .replace(/[^a-z0-9]+/g, "-")
-    .replace(/^-+|-+$/g, "");
+    .replace(/[^\p{L}\p{N}\p{M}]+/gu, "-")
+    .replace(/^[-\p{M}]+|-+$/gu, "");
   return s === "" ? fallback : s;
+}
+
+/**
+ * A generated id that an earlier generated one already has gets a suffix, in document order (`-2`, `-3`),
+ * skipping every id a heading has or writes (so no other heading's id changes). Explicit {#id}s are
+ * left as written: one that another heading has too is an error (validate.ts).
+ */
+function assignIds(phases: Phase[], generated: WeakSet<Phase | Step>): void {
+  const steps = phases.flatMap((p) => p.steps);
+  for (const list of [phases, steps] as (Phase | Step)[][]) {
+    const taken = new Set(list.map((x) => x.id));
+    const seen = new Set<string>();
+    const next = new Map<string, number>();
+    for (const x of list) {
+      if (!generated.has(x)) continue;
+      if (!seen.has(x.id)) {
+        seen.add(x.id);
+        continue;
+      }
+      const base = x.id;
+      let n = next.get(base) ?? 2;
+      while (taken.has(`${base}-${n}`)) n++;
+      next.set(base, n + 1);
+      x.id = `${base}-${n}`;
+      taken.add(x.id);
+      seen.add(x.id);
+    }
+  }
 }
 
 function join(a: string, b: string): string {

@@ -48,8 +48,8 @@ export function validateRunbook(rb: Runbook, opts: ValidateOptions = {}): void {
     unknownTargetError(name, where, selectors, pos, budget);
   // Declared before any check runs: checkTemplate (used for defaults below) reads `captured`.
   const captured = new Set<string>();
-  const stepIds = new Map<string, SourcePos>();
-  const phaseIds = new Map<string, SourcePos>();
+  const stepIds = new Map<string, Heading>();
+  const phaseIds = new Map<string, Heading>();
 
   for (const g of rb.groups) {
     for (const m of g.members) {
@@ -222,13 +222,13 @@ export function validateRunbook(rb: Runbook, opts: ValidateOptions = {}): void {
   for (const phase of rb.phases) {
     const firstPhase = phaseIds.get(phase.id);
     if (firstPhase && phase.title !== "") {
-      errors.push(duplicateId("phase", phase.id, phase.pos, firstPhase));
+      errors.push(duplicateId("phase", phase.id, phase, firstPhase));
     }
-    phaseIds.set(phase.id, phase.pos);
+    if (!firstPhase) phaseIds.set(phase.id, phase);
     for (const step of phase.steps) {
       const first = stepIds.get(step.id);
-      if (first) errors.push(duplicateId("step", step.id, step.pos, first));
-      else stepIds.set(step.id, step.pos);
+      if (first) errors.push(duplicateId("step", step.id, step, first));
+      else stepIds.set(step.id, step);
       const local = new Set<string>();
       const refused = opts.refused?.get(step);
       const byLine = (a: { pos: SourcePos }, b: { pos: SourcePos }) => a.pos.line - b.pos.line;
@@ -331,12 +331,28 @@ function unknownTargetError(
   );
 }
 
-function duplicateId(what: string, id: string, pos: SourcePos, first: SourcePos): RunbookError {
+/** A phase or a step: its heading's text and where it stands. */
+interface Heading {
+  title: string;
+  pos: SourcePos;
+}
+
+/**
+ * An id written as {#id} that another heading has too (generated ids get a suffix instead: see
+ * parse-runbook's assignIds). Both headings are named by their text.
+ */
+function duplicateId(what: string, id: string, here: Heading, first: Heading): RunbookError {
+  const at = (p: SourcePos) => `${p.file.split("/").pop()}:${p.line}`;
+  const sameHeading = first.pos.file === here.pos.file && first.pos.line === here.pos.line;
   return new RunbookError(
     "duplicate-id",
-    `${what} id "${id}" is used twice (first at ${first.file.split("/").pop()}:${first.line})`,
-    pos,
-    `give one of them its own id: end the heading with {#another-id}`,
+    sameHeading
+      ? `${what} id "${id}" is used twice: the file with "${here.title}" is included twice`
+      : `${what} id "${id}" is used twice: by "${here.title}" and by "${first.title}" (${at(first.pos)})`,
+    here.pos,
+    sameHeading
+      ? `include it once, or remove the {#${id}} from its heading so that each inclusion gets an id of its own`
+      : `end one of them with {#another-id}`,
   );
 }
 

@@ -585,24 +585,35 @@ describe("errors in the structure", () => {
       ## Other {#start-the-broker}
     `);
     expect(e.code).toBe("duplicate-id");
-    expect(e.message).toBe('step id "start-the-broker" is used twice (first at main.md:5)');
+    // Task 4 of the markdown-it branch: the message names both headings, the hint says what to write.
+    expect(e.message).toBe(
+      'step id "start-the-broker" is used twice: by "Other" and by "Start the broker" (main.md:5)',
+    );
     expect(where(e)).toBe(L(7, 1));
-    expect(e.hint).toBe("give one of them its own id: end the heading with {#another-id}");
+    expect(e.hint).toBe("end one of them with {#another-id}");
   });
 
-  test("a fragment included twice repeats its step ids", () => {
-    const e = parseError('---\ntitle: T\n---\n# P\n{% include "f.md" %}\n\n{% include "f.md" %}\n', {
-      "f.md": "\n## Shared\n",
-    });
+  test("a fragment included twice: generated step ids get a suffix, a written one is an error", () => {
+    const main = '---\ntitle: T\n---\n# P\n{% include "f.md" %}\n\n{% include "f.md" %}\n';
+    const rb = parse(main, { "f.md": "\n## Shared\n" });
+    expect(rb.phases[0]?.steps.map((s) => s.id)).toEqual(["shared", "shared-2"]);
+    const e = parseError(main, { "f.md": "\n## Shared {#shared}\n" });
     expect(e.code).toBe("duplicate-id");
-    expect(e.message).toBe('step id "shared" is used twice (first at f.md:2)');
+    expect(e.message).toBe('step id "shared" is used twice: the file with "Shared" is included twice');
     expect(where(e)).toBe(`${DIR}/f.md:2:1`);
+    expect(e.hint).toBe(
+      "include it once, or remove the {#shared} from its heading so that each inclusion gets an id of its own",
+    );
   });
 
-  test("duplicate phase id", () => {
-    const e = parseError("---\ntitle: T\n---\n# Setup\n\n# Setup\n");
+  test("duplicate phase id: a generated one gets a suffix, a written one is an error", () => {
+    expect(parse("---\ntitle: T\n---\n# Setup\n\n# Setup\n").phases.map((p) => p.id)).toEqual([
+      "setup",
+      "setup-2",
+    ]);
+    const e = parseError("---\ntitle: T\n---\n# Setup\n\n# Again {#setup}\n");
     expect(e.code).toBe("duplicate-id");
-    expect(e.message).toBe('phase id "setup" is used twice (first at main.md:4)');
+    expect(e.message).toBe('phase id "setup" is used twice: by "Again" and by "Setup" (main.md:4)');
     expect(where(e)).toBe(L(6, 1));
   });
 
@@ -924,7 +935,7 @@ describe("whole-runbook checks", () => {
       ~~~sh {on=wbe}
       echo {{ prot }}
       ~~~
-      ## Start
+      ## Start {#start}
       ~~~sh {on=web when="mode == 'c'"}
       echo {{ host.nam }}
       ~~~
@@ -940,7 +951,7 @@ describe("whole-runbook checks", () => {
       ["undefined-variable", "role web sets variable prot, which is not declared", L(4, 3)],
       ["unknown-role", 'role or group "wbe" in on= is not declared', L(14, 1)],
       ["undefined-variable", 'variable "prot" is not declared', L(15, 6)],
-      ["duplicate-id", 'step id "start" is used twice (first at main.md:13)', L(17, 1)],
+      ["duplicate-id", 'step id "start" is used twice: by "Start" and by "Start" (main.md:13)', L(17, 1)],
       ["bad-attribute", 'when= compares mode with "c", which is not one of its choices', L(18, 1)],
       ["undefined-variable", "{{ host.nam }}: host has name, address, user, port", L(19, 6)],
       ["undefined-variable", 'variable "mdoe" is not declared', L(22, 6)],
@@ -1182,7 +1193,7 @@ describe("every problem of a file in one pass", () => {
     );
     expect(errors).toEqual([
       ["bad-attribute", "retries must be a whole number from 0 to 100", `${DIR}/f.md:2:15`],
-      ["duplicate-id", 'step id "f" is used twice (first at f.md:1)', `${DIR}/f.md:1:1`],
+      ["duplicate-id", 'step id "f" is used twice: the file with "F" is included twice', `${DIR}/f.md:1:1`],
     ]);
   });
 });
