@@ -6,13 +6,15 @@ import { readCodeBlock } from "./actions.ts";
 import { type AttributeList, parseAttributes } from "./attributes.ts";
 import { type FrontMatter, parseFrontMatter } from "./front-matter.ts";
 import { type Block, readMarkdown, type TagLine } from "./markdown-source.ts";
-import { validateRunbook } from "./validate.ts";
+import { type ProseText, validateRunbook } from "./validate.ts";
 
 /** Reads a file by absolute path; returns undefined when there is none. */
 export type ReadFile = (path: string) => string | undefined;
 
 /** What one file contributes: its front matter and its content, before it is merged into a runbook. */
 interface FileContent {
+  /** Stands for the file's introduction in `Context.texts` until it is included somewhere. */
+  introOwner: object;
   fm: FrontMatter;
   intro: string;
   /** Steps written before the file's first phase heading. */
@@ -32,6 +34,8 @@ interface Context {
   incomplete: boolean;
   /** Phases and steps whose id was made from the heading (no {#id} written). */
   generated: WeakSet<Phase | Step>;
+  /** Prose, notes, documentation blocks and headings as written, with where they stand and whose they are. */
+  texts: ProseText[];
 }
 
 /**
@@ -52,6 +56,7 @@ export function parseRunbook(file: string, read: ReadFile): Runbook {
     refused: new Map(),
     incomplete: false,
     generated: new WeakSet(),
+    texts: [],
   };
   const content = parseFile(path, ctx, []);
   if (!content.fm.title && !content.fm.titleGiven && !ctx.incomplete) {
@@ -91,7 +96,8 @@ export function parseRunbook(file: string, read: ReadFile): Runbook {
   const errors = ctx.errors;
   if (!ctx.incomplete) {
     try {
-      validateRunbook(runbook, { refused: ctx.refused });
+      const texts = ctx.texts.map((t) => (t.owner === content.introOwner ? { ...t, owner: undefined } : t));
+      validateRunbook(runbook, { refused: ctx.refused, texts });
     } catch (e) {
       if (!(e instanceof RunbookErrors)) throw e;
       if (errors.length === 0) throw e;
@@ -124,7 +130,13 @@ function parseFile(path: string, ctx: Context, stack: string[]): FileContent {
     ctx.sources.push({ file: path, sha256: createHash("sha256").update(text).digest("hex") });
   }
   const md = readMarkdown(path, text);
-  const out: FileContent = { fm: { roles: [], groups: [], vars: [] }, intro: "", looseSteps: [], phases: [] };
+  const out: FileContent = {
+    introOwner: {},
+    fm: { roles: [], groups: [], vars: [] },
+    intro: "",
+    looseSteps: [],
+    phases: [],
+  };
   const report = (e: RunbookError) => ctx.errors.push(e);
   const problem = (code: ErrorCode, message: string, pos: SourcePos, hint?: string) =>
     report(new RunbookError(code, message, pos, hint));
@@ -141,6 +153,10 @@ function parseFile(path: string, ctx: Context, stack: string[]): FileContent {
   const addNote = (note: Note) => {
     if (step) step.notes.push(note);
     else addProse(`> **${note.level}:** ${note.text}`);
+  };
+  /** Text shown to the operator as written, for the checks of its {{ }} (see validateRunbook's `texts`). */
+  const shown = (text: string, pos: SourcePos, owner: object = step ?? phase ?? out.introOwner) => {
+    if (text.includes("{{")) ctx.texts.push({ text, pos, owner: owner as ProseText["owner"] });
   };
   const addSteps = (steps: Step[]) => {
     if (phase) phase.steps.push(...steps);
@@ -196,7 +212,14 @@ function parseFile(path: string, ctx: Context, stack: string[]): FileContent {
           );
           return;
         }
+        const from = ctx.texts.length;
         const inc = parseFile(target, ctx, [...stack, path]);
+        // The fragment's introduction becomes prose here.
+        const owner = step ?? phase ?? out.introOwner;
+        for (let i = from; i < ctx.texts.length; i++) {
+          const t = ctx.texts[i] as ProseText;
+          if (t.owner === inc.introOwner) t.owner = owner as ProseText["owner"];
+        }
         mergeFrontMatter(out.fm, inc.fm);
         if (inc.intro.trim()) addProse(inc.intro.trim());
         addSteps(inc.looseSteps);
@@ -231,6 +254,7 @@ function parseFile(path: string, ctx: Context, stack: string[]): FileContent {
           );
         }
         if (node.depth > 2) {
+          shown(source, pos);
           addProse(source);
           return;
         }
@@ -246,6 +270,7 @@ function parseFile(path: string, ctx: Context, stack: string[]): FileContent {
           if (id === undefined) ctx.generated.add(phase);
           out.phases.push(phase);
           step = undefined;
+          shown(source, pos, phase);
         } else {
           step = {
             id: id ?? slug(title, `step-${pos.line}`),
@@ -258,12 +283,15 @@ function parseFile(path: string, ctx: Context, stack: string[]): FileContent {
           };
           if (id === undefined) ctx.generated.add(step);
           addSteps([step]);
+          shown(source, pos, step);
         }
         return;
       }
       case "code": {
         const read = unclosed.has(pos.line) ? undefined : readCodeBlock(path, md.lines, node);
         if (!read) {
+          // A documentation block; not one never closed (the rest of the file, already reported).
+          if (!unclosed.has(pos.line)) shown(source, pos);
           addProse(source);
           return;
         }
@@ -298,6 +326,7 @@ function parseFile(path: string, ctx: Context, stack: string[]): FileContent {
       }
       case "blockquote": {
         for (const e of node.nested) report(e);
+        shown(source, pos);
         const alert = readAlert(source, pos);
         if (alert) addNote(alert);
         else addProse(source);
@@ -305,6 +334,7 @@ function parseFile(path: string, ctx: Context, stack: string[]): FileContent {
       }
       default:
         for (const e of node.nested) report(e);
+        shown(source, pos);
         addProse(source);
     }
   };

@@ -2,6 +2,7 @@ import { RunbookError, RunbookErrors } from "../model/errors.ts";
 import {
   type Action,
   keepsGoing,
+  type Phase,
   type Rollback,
   type Runbook,
   type SourcePos,
@@ -19,7 +20,22 @@ export const HOST_FIELDS = ["name", "address", "user", "port"] as const;
  * Whole-runbook checks that need every include resolved: targets, variables, ids. Collects every
  * problem so one `runbook check` shows them all.
  */
+/** Text of the runbook shown as written: prose, a note, a documentation block, a heading. */
+export interface ProseText {
+  text: string;
+  /** Where `text` starts in its file. */
+  pos: SourcePos;
+  /** The step or phase it belongs to; none: the runbook's introduction. */
+  owner?: Phase | Step;
+}
+
 export interface ValidateOptions {
+  /**
+   * Prose, notes, documentation blocks and headings, checked for `{{ }}` that no declaration knows:
+   * an operator must never be shown a literal `{{ typo }}`. Text between the braces that is not this
+   * project's syntax (a Helm `{{ .Values.x }}`) stays text.
+   */
+  texts?: readonly ProseText[];
   /**
    * Blocks the parser refused (and reported), per step, read as far as they could be: their targets,
    * conditions and variables are checked like the step's own, and what they capture counts as known.
@@ -219,7 +235,20 @@ export function validateRunbook(rb: Runbook, opts: ValidateOptions = {}): void {
     }
   }
 
+  /** Prose texts by owner: checked where the owner's variables are known (captures of earlier steps). */
+  const texts = new Map<Phase | Step | undefined, ProseText[]>();
+  for (const t of opts.texts ?? []) {
+    const list = texts.get(t.owner);
+    if (list) list.push(t);
+    else texts.set(t.owner, [t]);
+  }
+  const checkTexts = (owner: Phase | Step | undefined, local: Set<string>) => {
+    for (const t of texts.get(owner) ?? []) checkTemplate(t.text, t.pos, local, "within", "prose");
+  };
+  checkTexts(undefined, new Set());
+
   for (const phase of rb.phases) {
+    checkTexts(phase, new Set());
     const firstPhase = phaseIds.get(phase.id);
     if (firstPhase && phase.title !== "") {
       errors.push(duplicateId("phase", phase.id, phase, firstPhase));
@@ -251,6 +280,8 @@ export function validateRunbook(rb: Runbook, opts: ValidateOptions = {}): void {
         attempt(() => checkTemplate(rb2.command, bodyPos(rb2.pos), local));
         attempt(() => checkPlacements(rb2.command, bodyPos(rb2.pos)));
       }
+      // The step's prose may name what the step itself captures (shown as ⟨name⟩ until it runs).
+      checkTexts(step, local);
       for (const c of local) captured.add(c);
       attempt(() => checkKeepGoing(step));
     }

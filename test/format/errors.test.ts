@@ -1197,3 +1197,117 @@ describe("every problem of a file in one pass", () => {
     ]);
   });
 });
+
+describe("{{ }} in prose, notes and documentation blocks", () => {
+  const all = (text: string, others: Record<string, string> = {}) =>
+    errorsOf(() => parse(text, others)).map((e) => [e.code, e.message, where(e), e.hint]);
+  const FM = "---\ntitle: T\nroles: [web]\nvars:\n  home: { default: /opt }\n---\n";
+
+  test("an undeclared name is an error wherever it stands, with the did-you-mean of actions", () => {
+    const text = `${FM}${md`
+      Intro: {{ hom }}.
+
+      # Phase {{ hme }}
+
+      Phase prose {{ homme }}.
+
+      ## Step {{ home }} and {{ hoem }}
+
+      Step prose, then {{ home }} (declared) and {{ zzz }}.
+
+      ### Details {{ hm }}
+
+      > [!WARNING]
+      > Deletes {{ homee }}.
+
+      {% hint style="info" %}
+      Hint {{ ome }}.
+      {% endhint %}
+
+      ~~~bash
+      ls {{ hoome }}
+      ~~~
+
+      - a list {{ host.adress }}
+    `}`;
+    const D = 'did you mean "home"?';
+    expect(all(text)).toEqual([
+      ["undefined-variable", 'variable "hom" is not declared', L(7, 8), D],
+      ["undefined-variable", 'variable "hme" is not declared', L(9, 9), D],
+      ["undefined-variable", 'variable "homme" is not declared', L(11, 13), D],
+      ["undefined-variable", 'variable "hoem" is not declared', L(13, 24), D],
+      [
+        "undefined-variable",
+        'variable "zzz" is not declared',
+        L(15, 44),
+        "declare it in the front matter under vars:, or capture it in an earlier step",
+      ],
+      ["undefined-variable", 'variable "hm" is not declared', L(17, 13), D],
+      ["undefined-variable", 'variable "homee" is not declared', L(20, 11), D],
+      ["undefined-variable", 'variable "ome" is not declared', L(23, 6), D],
+      ["undefined-variable", 'variable "hoome" is not declared', L(27, 4), D],
+      [
+        "undefined-variable",
+        "{{ host.adress }}: host has name, address, user, port",
+        L(30, 10),
+        'did you mean "address"?',
+      ],
+    ]);
+  });
+
+  test("text in braces that is not this syntax stays text; an unknown filter or field is an error", () => {
+    const ok = `${FM}${md`
+      ## Deploy the chart
+
+      ~~~yaml
+      image: {{ .Values.image }}
+      {{- range $k, $v := .Values.env }}
+      {{ include "x.tpl" . | nindent 4 }}
+      {{ toYaml .Values.resources }}
+      {{ item.name | default(5) }}
+      {{ }}
+      ~~~
+
+      An open {{ brace is text too.
+    `}`;
+    expect(() => parse(ok)).not.toThrow();
+    const bad = `${FM}## S\n\nUse {{ home | upper }}, {{ hosts.nope }} and {{ runbook.name }}.\n`;
+    expect(all(bad).map(([code, message, at]) => [code, message, at])).toEqual([
+      ["bad-template", 'unknown filter "upper" in {{ home | upper }}', L(9, 5)],
+      ["unknown-role", 'role or group "nope" in {{ hosts.nope }} is not declared', L(9, 25)],
+      ["undefined-variable", "{{ runbook.name }}: only runbook.title is known", L(9, 46)],
+    ]);
+  });
+
+  test("a captured variable is known in prose from the step that captures it on", () => {
+    const text = `${FM}${md`
+      ## Before
+
+      Not yet: {{ pid }}.
+
+      ## Capture
+
+      ~~~sh {on=web capture=pid}
+      pgrep x
+      ~~~
+
+      Captured here: {{ pid }}.
+
+      ## After
+
+      Still known: {{ pid }}.
+    `}`;
+    expect(all(text).map(([, message, at]) => [message, at])).toEqual([
+      ['variable "pid" is not declared', L(9, 10)],
+    ]);
+  });
+
+  test("a fragment's introduction is checked where it is, in the fragment", () => {
+    const errors = all(`${FM}## S\n{% include "f.md" %}\n`, {
+      "f.md": "Fragment intro {{ hoem }}.\n\n## F {#f}\n",
+    });
+    expect(errors.map(([, message, at]) => [message, at])).toEqual([
+      ['variable "hoem" is not declared', `${DIR}/f.md:1:16`],
+    ]);
+  });
+});
