@@ -172,11 +172,26 @@ export function readRun(root: string, runId: string): StoredRun {
   return { runId, dir, plan, events, state: events.reduce(reduceRun, initialRunState) };
 }
 
-/** Run ids, oldest first (ids start with their start time). */
+/**
+ * Run ids, oldest first. An id starts with its start time to the second; two runs started in the same
+ * second are told apart by when their plan was written (the first thing a run writes), so `resume`
+ * without an id never takes the wrong one.
+ */
 export function listRuns(root: string): string[] {
+  let ids: string[];
   try {
-    return readdirSync(join(root, "runs")).sort();
+    ids = readdirSync(join(root, "runs"));
   } catch {
     return [];
   }
+  const written = (id: string) => {
+    try {
+      return statSync(join(root, "runs", id, "plan.json")).mtimeMs;
+    } catch {
+      return 0;
+    }
+  };
+  const keyed = ids.map((id) => ({ id, second: id.slice(0, 15), at: written(id) }));
+  keyed.sort((a, b) => a.second.localeCompare(b.second) || a.at - b.at || a.id.localeCompare(b.id));
+  return keyed.map((k) => k.id);
 }

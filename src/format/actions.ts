@@ -1,5 +1,4 @@
-import type { Code } from "mdast";
-import { RunbookError } from "../model/errors.ts";
+import { type ErrorCode, RunbookError } from "../model/errors.ts";
 import {
   type Action,
   RISKS,
@@ -9,9 +8,10 @@ import {
   type SourcePos,
   type Wait,
 } from "../model/runbook.ts";
-import { type Attribute, parseAttributes } from "./attributes.ts";
+import { type Attribute, type AttributeList, parseAttributes } from "./attributes.ts";
 import { parseDuration } from "./duration.ts";
 import { NAME } from "./front-matter.ts";
+import type { Block } from "./markdown-source.ts";
 import { didYouMean } from "./suggest.ts";
 
 const SHELL_LANGS = ["sh", "bash", "shell"];
@@ -45,26 +45,48 @@ const FLAGS = new Set(["background", "keep-going"]);
 
 export type ParsedBlock = { kind: "action"; action: Action } | { kind: "rollback"; rollback: Rollback };
 
+/** What a block with attributes gave: the action, or every problem found in it. */
+export interface BlockResult {
+  block?: ParsedBlock;
+  errors: RunbookError[];
+  /**
+   * A block with problems, read as far as it could be (defaults for what was wrong): not run, but its
+   * targets, variables and capture are still checked, with the rest of the runbook.
+   */
+  partial?: ParsedBlock;
+}
+
+type CodeBlock = Extract<Block, { kind: "code" }>;
+
 /**
  * Turns a fenced block into an action, or returns undefined when it is documentation (no attributes).
- * `text` is the whole file, used to find the column of the attribute list.
+ * Every problem of the block is reported; a block with problems gives no action.
+ * `lines` are the file's lines, used to find the column of the attribute list.
  */
-export function readCodeBlock(file: string, text: string, node: Code): ParsedBlock | undefined {
-  const start = node.position?.start ?? { line: 1, column: 1, offset: 0 };
-  const pos: SourcePos = { file, line: start.line, col: start.column };
-  let lang = node.lang ?? "";
-  let meta = node.meta ?? "";
+export function readCodeBlock(file: string, lines: string[], node: CodeBlock): BlockResult | undefined {
+  const pos: SourcePos = { file, line: node.pos.line, col: node.pos.col };
+  let lang = node.lang;
+  let meta = node.meta;
   if (lang.startsWith("{")) {
     meta = `${lang} ${meta}`.trim();
     lang = "";
   }
   if (!meta.startsWith("{")) return undefined;
-  const fenceLine = text.split("\n")[start.line - 1] ?? "";
+  const errors: RunbookError[] = [];
+  const problem = (message: string, at: SourcePos, hint?: string, code: ErrorCode = "bad-attribute") => {
+    errors.push(new RunbookError(code, message, at, hint));
+  };
+  const fenceLine = lines[pos.line - 1] ?? "";
   const braceCol = fenceLine.indexOf("{") + 1;
-  const list = parseAttributes(meta, { file, line: start.line, col: braceCol > 0 ? braceCol : start.column });
+  let list: AttributeList;
+  try {
+    list = parseAttributes(meta, { file, line: pos.line, col: braceCol > 0 ? braceCol : pos.col });
+  } catch (e) {
+    if (e instanceof RunbookError) return { errors: [e] };
+    throw e;
+  }
   if (list.id) {
-    throw new RunbookError(
-      "bad-attribute",
+    problem(
       `an id (#${list.id}) belongs on the step heading, not on a code block`,
       pos,
       `move {#${list.id}} to the end of the ## heading`,
@@ -72,11 +94,15 @@ export function readCodeBlock(file: string, text: string, node: Code): ParsedBlo
   }
   const attrs = new Map<string, Attribute>();
   for (const a of list.attrs) {
-    if (attrs.has(a.key)) {
-      throw new RunbookError("bad-attribute", `attribute ${a.key} is given twice`, a.pos, "keep one of them");
-    }
-    attrs.set(a.key, a);
+    if (attrs.has(a.key)) problem(`attribute ${a.key} is given twice`, a.pos, "keep one of them");
+    else attrs.set(a.key, a);
   }
+  const result = (block?: ParsedBlock): BlockResult => ({
+    block: errors.length === 0 ? block : undefined,
+    // In the order they stand in the attribute list.
+    errors: errors.sort((a, b) => (a.pos?.col ?? 0) - (b.pos?.col ?? 0)),
+    partial: errors.length === 0 ? undefined : block,
+  });
   const kind: Kind | undefined = attrs.has("file")
     ? "file"
     : SHELL_LANGS.includes(lang)
@@ -87,8 +113,7 @@ export function readCodeBlock(file: string, text: string, node: Code): ParsedBlo
           ? "rollback"
           : undefined;
   if (!kind) {
-    throw new RunbookError(
-      "bad-attribute",
+    problem(
       lang === ""
         ? "a code block with attributes needs a language"
         : `a \`\`\`${lang} block with attributes must have file= (a file block), or be sh, rollback or ts`,
@@ -97,25 +122,25 @@ export function readCodeBlock(file: string, text: string, node: Code): ParsedBlo
         ? "write ```sh {on=...} for a command"
         : `add file="path" to write it to the machine, or remove the {…} to keep it as documentation`,
     );
+    return result();
   }
   const allowed: readonly string[] = KEYS[kind];
-  for (const a of attrs.values()) {
+  for (const a of [...attrs.values()]) {
     if (!allowed.includes(a.key)) {
-      const known = allowed.includes(a.key) ? undefined : didYouMean(a.key, allowed);
-      throw new RunbookError(
-        "unknown-attribute",
+      problem(
         `unknown attribute "${a.key}" on a ${kind === "shell" ? "sh" : kind} block`,
         a.pos,
-        known ?? `attributes here: ${allowed.join(", ")}`,
+        didYouMean(a.key, allowed) ?? `attributes here: ${allowed.join(", ")}`,
+        "unknown-attribute",
       );
-    }
-    if (FLAGS.has(a.key) !== (a.value === true)) {
-      throw new RunbookError(
-        "bad-attribute",
+      attrs.delete(a.key);
+    } else if (FLAGS.has(a.key) !== (a.value === true)) {
+      problem(
         FLAGS.has(a.key) ? `${a.key} is a flag and takes no value` : `${a.key} needs a value`,
         a.pos,
         FLAGS.has(a.key) ? `write just ${a.key}` : `write ${a.key}=value`,
       );
+      attrs.delete(a.key);
     }
   }
   const str = (key: string) => {
@@ -125,14 +150,13 @@ export function readCodeBlock(file: string, text: string, node: Code): ParsedBlo
   const posOf = (key: string) => attrs.get(key)?.pos ?? pos;
   const onText = str("on");
   if (!onText) {
-    throw new RunbookError(
-      "bad-attribute",
+    problem(
       "this block has no on= (which machines it runs on)",
       pos,
       "add on=ROLE, on=GROUP, on=all or on=@machine",
     );
   }
-  const on = onText
+  const on = (onText ?? "")
     .split(",")
     .map((s) => s.trim())
     .filter((s) => s !== "");
@@ -140,32 +164,41 @@ export function readCodeBlock(file: string, text: string, node: Code): ParsedBlo
   const body = node.value.endsWith("\n") || node.value === "" ? node.value : `${node.value}\n`;
   const duration = (key: string) => {
     const v = str(key);
-    return v === undefined ? undefined : parseDuration(v, posOf(key), key);
+    if (v === undefined) return undefined;
+    try {
+      return parseDuration(v, posOf(key), key);
+    } catch (e) {
+      if (!(e instanceof RunbookError)) throw e;
+      errors.push(e);
+      return undefined;
+    }
   };
 
   if (kind === "rollback") {
-    return { kind: "rollback", rollback: { on, when, pos, command: body, timeoutMs: duration("timeout") } };
+    const timeoutMs = duration("timeout");
+    return result({ kind: "rollback", rollback: { on, when, pos, command: body, timeoutMs } });
   }
-  const riskText = str("risk") ?? "change";
-  if (!(RISKS as readonly string[]).includes(riskText)) {
-    throw new RunbookError(
-      "bad-attribute",
+  let riskText = str("risk") ?? "change";
+  const badRisk = !(RISKS as readonly string[]).includes(riskText);
+  if (badRisk) {
+    problem(
       `risk=${riskText} is not a risk tier`,
       posOf("risk"),
       didYouMean(riskText, RISKS) ?? `use one of ${RISKS.join(", ")}`,
     );
+    riskText = "change";
   }
   const risk = riskText as Risk;
   const confirm = str("confirm");
-  const retries = Number(str("retries") ?? "0");
+  let retries = Number(str("retries") ?? "0");
   if (!Number.isInteger(retries) || retries < 0 || retries > 100) {
-    throw new RunbookError("bad-attribute", "retries must be a whole number from 0 to 100", posOf("retries"));
+    problem("retries must be a whole number from 0 to 100", posOf("retries"));
+    retries = 0;
   }
   const retryDelayMs = duration("retry-delay") ?? 2000;
   const keepGoing = attrs.has("keep-going");
-  if (keepGoing && risk !== "read") {
-    throw new RunbookError(
-      "bad-attribute",
+  if (keepGoing && risk !== "read" && !badRisk) {
+    problem(
       `keep-going is only for read-only checks, and this action is risk=${risk}`,
       posOf("keep-going"),
       "add risk=read if the command changes nothing; a change that failed must stop the run",
@@ -175,15 +208,10 @@ export function readCodeBlock(file: string, text: string, node: Code): ParsedBlo
     case "file": {
       const mode = str("mode") ?? "0644";
       if (!/^0?[0-7]{3}$/.test(mode)) {
-        throw new RunbookError(
-          "bad-attribute",
-          `mode=${mode} is not an octal file mode`,
-          posOf("mode"),
-          "write mode=0644",
-        );
+        problem(`mode=${mode} is not an octal file mode`, posOf("mode"), "write mode=0644");
       }
       const path = str("file") ?? "";
-      return {
+      return result({
         kind: "action",
         action: {
           kind: "file",
@@ -197,10 +225,11 @@ export function readCodeBlock(file: string, text: string, node: Code): ParsedBlo
           risk,
           confirm,
         },
-      };
+      });
     }
-    case "ts":
-      return {
+    case "ts": {
+      const timeoutMs = duration("timeout");
+      return result({
         kind: "action",
         action: {
           kind: "ts",
@@ -210,23 +239,28 @@ export function readCodeBlock(file: string, text: string, node: Code): ParsedBlo
           code: node.value,
           risk,
           confirm,
-          timeoutMs: duration("timeout"),
+          timeoutMs,
           retries,
           retryDelayMs,
           keepGoing,
         },
-      };
+      });
+    }
     case "shell": {
-      const capture = str("capture");
+      let capture = str("capture");
       if (capture !== undefined && !NAME.test(capture)) {
-        throw new RunbookError(
-          "bad-attribute",
+        problem(
           `capture=${capture} is not a variable name`,
           posOf("capture"),
           "use lower case letters, digits and _",
         );
+        capture = undefined;
       }
-      checkRegex(str("expect"), posOf("expect"), "expect");
+      const expect = str("expect");
+      const badExpect = regexProblem(expect, posOf("expect"), "expect");
+      if (badExpect) errors.push(badExpect);
+      const wait = readWait(str, posOf, pos, errors);
+      const timeoutMs = duration("timeout");
       const action: ShellAction = {
         kind: "shell",
         on,
@@ -237,31 +271,25 @@ export function readCodeBlock(file: string, text: string, node: Code): ParsedBlo
         confirm,
         background: attrs.has("background"),
         log: str("log"),
-        wait: readWait(str, posOf, pos),
-        timeoutMs: duration("timeout"),
+        wait,
+        timeoutMs,
         retries,
         retryDelayMs,
         capture,
-        expect: str("expect"),
+        expect,
         keepGoing,
       };
       if (action.log !== undefined && !action.background) {
-        throw new RunbookError(
-          "bad-attribute",
-          "log= only applies to background commands",
-          posOf("log"),
-          "add background or remove log=",
-        );
+        problem("log= only applies to background commands", posOf("log"), "add background or remove log=");
       }
       if (action.background && action.capture) {
-        throw new RunbookError(
-          "bad-attribute",
+        problem(
           "a background command has no output to capture",
           posOf("capture"),
           "capture from a separate, foreground command",
         );
       }
-      return { kind: "action", action };
+      return result({ kind: "action", action });
     }
   }
 }
@@ -270,6 +298,7 @@ function readWait(
   str: (k: string) => string | undefined,
   posOf: (k: string) => SourcePos,
   pos: SourcePos,
+  errors: RunbookError[],
 ): Wait | undefined {
   const log = str("wait-log");
   const pattern = str("wait-for");
@@ -277,34 +306,43 @@ function readWait(
   const cmd = str("wait-cmd");
   const given = [log ?? pattern, port, cmd].filter((v) => v !== undefined).length;
   if (given > 1) {
-    throw new RunbookError(
-      "bad-attribute",
-      "only one wait per action: wait-log/wait-for, wait-port or wait-cmd",
-      pos,
-      "split the waits into separate actions",
+    errors.push(
+      new RunbookError(
+        "bad-attribute",
+        "only one wait per action: wait-log/wait-for, wait-port or wait-cmd",
+        pos,
+        "split the waits into separate actions",
+      ),
     );
+    return undefined;
   }
   if ((log === undefined) !== (pattern === undefined)) {
-    throw new RunbookError(
-      "bad-attribute",
-      log === undefined
-        ? "wait-for needs wait-log (the file to watch)"
-        : "wait-log needs wait-for (the line to wait for)",
-      posOf(log === undefined ? "wait-for" : "wait-log"),
-      'write wait-log="path/to.log" wait-for="regular expression"',
+    errors.push(
+      new RunbookError(
+        "bad-attribute",
+        log === undefined
+          ? "wait-for needs wait-log (the file to watch)"
+          : "wait-log needs wait-for (the line to wait for)",
+        posOf(log === undefined ? "wait-for" : "wait-log"),
+        'write wait-log="path/to.log" wait-for="regular expression"',
+      ),
     );
+    return undefined;
   }
   if (log !== undefined && pattern !== undefined) {
-    checkRegex(pattern, posOf("wait-for"), "wait-for");
+    const bad = regexProblem(pattern, posOf("wait-for"), "wait-for");
+    if (bad) errors.push(bad);
     return { kind: "log", target: log, pattern };
   }
   if (port !== undefined) {
     if (!/^(\{\{.*\}\}|([^\s:]+:)?\d{1,5})$/.test(port) && !port.includes("{{")) {
-      throw new RunbookError(
-        "bad-attribute",
-        `wait-port=${port} is not a port`,
-        posOf("wait-port"),
-        "write wait-port=9876 or wait-port=host:9876",
+      errors.push(
+        new RunbookError(
+          "bad-attribute",
+          `wait-port=${port} is not a port`,
+          posOf("wait-port"),
+          "write wait-port=9876 or wait-port=host:9876",
+        ),
       );
     }
     return { kind: "port", target: port };
@@ -317,12 +355,13 @@ function readWait(
 export const REGEX_HINT =
   "escape special characters such as ( [ . with a backslash, written \\\\ in a fence's attributes (Markdown removes one before punctuation)";
 
-function checkRegex(value: string | undefined, pos: SourcePos, key: string): void {
-  if (value === undefined || value.includes("{{")) return;
+function regexProblem(value: string | undefined, pos: SourcePos, key: string): RunbookError | undefined {
+  if (value === undefined || value.includes("{{")) return undefined;
   try {
     new RegExp(value);
+    return undefined;
   } catch (e) {
-    throw new RunbookError(
+    return new RunbookError(
       "bad-attribute",
       `${key}= is not a valid regular expression: ${(e as Error).message}`,
       pos,

@@ -41,6 +41,17 @@ export function parseAttributes(text: string, pos: SourcePos): AttributeList {
     );
   }
   const result: AttributeList = { attrs: [] };
+  // Sticky patterns read at `i` without copying the rest of the list (a long list stays linear).
+  const ID = /#([A-Za-z0-9][A-Za-z0-9_.-]*)/y;
+  const KEY = /[A-Za-z][A-Za-z0-9_-]*/y;
+  const BARE = /(?:\{\{[^{}\s]*\}\}|[^\s"'}])*/y;
+  const at0 = (re: RegExp, from: number): RegExpExecArray | null => {
+    re.lastIndex = from;
+    const m = re.exec(text);
+    if (!m || m.index + m[0].length <= close) return m;
+    // Past the closing brace: read the list alone, as the pattern would have.
+    return new RegExp(`^(?:${re.source})`).exec(text.slice(from, close));
+  };
   let i = 1;
   while (i < close) {
     const c = text[i] ?? "";
@@ -50,7 +61,7 @@ export function parseAttributes(text: string, pos: SourcePos): AttributeList {
     }
     const start = i;
     if (c === "#") {
-      const m = /^#([A-Za-z0-9][A-Za-z0-9_.-]*)/.exec(text.slice(i, close));
+      const m = at0(ID, i);
       if (!m?.[1]) {
         throw new RunbookError(
           "bad-attribute",
@@ -63,7 +74,7 @@ export function parseAttributes(text: string, pos: SourcePos): AttributeList {
       i += m[0].length;
       continue;
     }
-    const km = /^[A-Za-z][A-Za-z0-9_-]*/.exec(text.slice(i, close));
+    const km = at0(KEY, i);
     if (!km) {
       throw new RunbookError(
         "bad-attribute",
@@ -99,7 +110,7 @@ export function parseAttributes(text: string, pos: SourcePos): AttributeList {
       i = j + 1;
     } else {
       // Unquoted: up to a space, a quote or the closing brace; a {{ variable }} without spaces may be part of it.
-      const vm = /^(?:\{\{[^{}\s]*\}\}|[^\s"'}])*/.exec(text.slice(i, close));
+      const vm = at0(BARE, i);
       const value = vm?.[0] ?? "";
       if (value === "") {
         throw new RunbookError(

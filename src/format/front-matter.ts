@@ -1,4 +1,4 @@
-import { RunbookError } from "../model/errors.ts";
+import { RunbookError, RunbookErrors } from "../model/errors.ts";
 import type { GroupDecl, RoleDecl, Scalar, SourcePos, VarDecl } from "../model/runbook.ts";
 import { isMap, isScalar, isSeq, YamlSource } from "./yaml-source.ts";
 
@@ -9,6 +9,13 @@ export interface FrontMatter {
   roles: RoleDecl[];
   groups: GroupDecl[];
   vars: VarDecl[];
+  /** A `title:` key was written (its value may have been wrong). */
+  titleGiven?: boolean;
+  /**
+   * The declarations could not all be read (invalid YAML, a section that is not a mapping or a list):
+   * checks that need every declaration would report names as undeclared that are not.
+   */
+  incomplete?: boolean;
 }
 
 const TOP_KEYS = ["title", "summary", "confirm", "roles", "groups", "vars"] as const;
@@ -17,62 +24,117 @@ const ROLE_KEYS = ["describe", "vars", "optional"] as const;
 export const NAME = /^[a-z_][a-z0-9_]*$/;
 export const ROLE_NAME = /^[a-z0-9][a-z0-9_-]*$/;
 
-/** Reads and checks the YAML front matter; `lineOffset` is the file line of its first YAML line. */
-export function parseFrontMatter(file: string, text: string, lineOffset: number): FrontMatter {
-  const y = new YamlSource(file, text, lineOffset);
-  const fm: FrontMatter = { roles: [], groups: [], vars: [] };
-  if (y.root !== null && !isMap(y.root)) {
-    throw new RunbookError(
-      "front-matter",
-      "front matter must be a mapping (title: ..., vars: ...)",
-      y.nodePos(y.root),
-    );
+/** Runs `f`; a problem it reports goes to `errors` (and `fallback` is returned) instead of ending the read. */
+function attempt<T>(errors: RunbookError[], f: () => T, fallback: T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof RunbookError) errors.push(e);
+    else if (e instanceof RunbookErrors) errors.push(...e.errors);
+    else throw e;
+    return fallback;
   }
-  for (const [key, value] of y.entries(y.root, "the front matter", TOP_KEYS)) {
+}
+
+/**
+ * Reads and checks the YAML front matter; `lineOffset` is the file line of its first YAML line.
+ * With `errors`, every problem is added there and what could be read is returned (a declaration with a
+ * mistake is still declared, so its uses are not reported too); without it the first problem is thrown.
+ */
+export function parseFrontMatter(
+  file: string,
+  text: string,
+  lineOffset: number,
+  errors?: RunbookError[],
+): FrontMatter {
+  if (!errors) {
+    const found: RunbookError[] = [];
+    const fm = parseFrontMatter(file, text, lineOffset, found);
+    if (found[0]) throw found[0];
+    return fm;
+  }
+  const fm: FrontMatter = { roles: [], groups: [], vars: [] };
+  const y = attempt(errors, () => new YamlSource(file, text, lineOffset, errors), undefined);
+  if (!y) return { ...fm, incomplete: true };
+  if (y.root !== null && !isMap(y.root)) {
+    errors.push(
+      new RunbookError(
+        "front-matter",
+        "front matter must be a mapping (title: ..., vars: ...)",
+        y.nodePos(y.root),
+      ),
+    );
+    return { ...fm, incomplete: true };
+  }
+  const section = <T>(f: () => T[]): T[] => {
+    const before = errors.length;
+    const out = attempt(errors, f, undefined);
+    if (out === undefined && errors.length > before) fm.incomplete = true;
+    return out ?? [];
+  };
+  for (const [key, value] of attempt(errors, () => y.entries(y.root, "the front matter", TOP_KEYS), [])) {
     switch (key as (typeof TOP_KEYS)[number]) {
       case "title":
-        fm.title = y.string(value, "title");
+        fm.titleGiven = true;
+        fm.title = attempt(errors, () => y.string(value, "title"), undefined);
         break;
       case "summary":
-        fm.summary = y.string(value, "summary");
+        fm.summary = attempt(errors, () => y.string(value, "summary"), undefined);
         break;
       case "confirm":
-        fm.confirm = y.string(value, "confirm");
+        fm.confirm = attempt(errors, () => y.string(value, "confirm"), undefined);
         break;
       case "roles":
-        fm.roles = readRoles(y, value);
+        fm.roles = section(() => readRoles(y, value, errors));
         break;
       case "groups":
-        fm.groups = y.entries(value, "groups").map(([name, members, gpos]) => {
-          checkName(name, ROLE_NAME, "group", gpos);
-          return { name, members: y.stringList(members, `group ${name}`), pos: gpos };
-        });
+        fm.groups = section(() =>
+          y.entries(value, "groups").map(([name, members, gpos]) => {
+            attempt(errors, () => checkName(name, ROLE_NAME, "group", gpos), undefined);
+            return {
+              name,
+              members: attempt(errors, () => y.stringList(members, `group ${name}`), []),
+              pos: gpos,
+            };
+          }),
+        );
         break;
       case "vars":
-        fm.vars = y.entries(value, "vars").map(([name, decl, vpos]) => readVar(y, name, decl, vpos));
+        fm.vars = section(() =>
+          y.entries(value, "vars").map(([name, decl, vpos]) => readVar(y, name, decl, vpos, errors)),
+        );
         break;
     }
   }
   return fm;
 }
 
-function readRoles(y: YamlSource, node: Parameters<YamlSource["entries"]>[0]): RoleDecl[] {
+function readRoles(
+  y: YamlSource,
+  node: Parameters<YamlSource["entries"]>[0],
+  errors: RunbookError[],
+): RoleDecl[] {
   if (isSeq(node)) {
-    return node.items.map((item) => {
+    return node.items.flatMap((item) => {
       const pos = y.nodePos(item as never);
-      const name = y.string(item as never, "each role");
-      checkName(name, ROLE_NAME, "role", pos);
-      return { name, vars: {}, pos };
+      const name = attempt(errors, () => y.string(item as never, "each role"), undefined);
+      if (name === undefined) return [];
+      attempt(errors, () => checkName(name, ROLE_NAME, "role", pos), undefined);
+      return [{ name, vars: {}, pos }];
     });
   }
   return y.entries(node, "roles").map(([name, decl, pos]) => {
-    checkName(name, ROLE_NAME, "role", pos);
+    attempt(errors, () => checkName(name, ROLE_NAME, "role", pos), undefined);
     const role: RoleDecl = { name, vars: {}, pos };
-    for (const [key, value] of y.entries(decl, `role ${name}`, ROLE_KEYS)) {
-      if (key === "describe") role.describe = y.string(value, `describe of role ${name}`);
-      else if (key === "optional") role.optional = y.bool(value, `optional of role ${name}`);
-      else role.vars = readValues(y, value, `vars of role ${name}`);
+    for (const [key, value] of attempt(errors, () => y.entries(decl, `role ${name}`, ROLE_KEYS), [])) {
+      if (key === "describe")
+        role.describe = attempt(errors, () => y.string(value, `describe of role ${name}`), undefined);
+      else if (key === "optional")
+        role.optional = attempt(errors, () => y.bool(value, `optional of role ${name}`), undefined);
+      else role.vars = attempt(errors, () => readValues(y, value, `vars of role ${name}`, errors), {});
     }
+    if (role.describe === undefined) delete role.describe;
+    if (role.optional === undefined) delete role.optional;
     return role;
   });
 }
@@ -81,11 +143,13 @@ function readValues(
   y: YamlSource,
   node: Parameters<YamlSource["entries"]>[0],
   what: string,
+  errors: RunbookError[],
 ): Record<string, Scalar> {
   const out: Record<string, Scalar> = {};
   for (const [name, value, pos] of y.entries(node, what)) {
-    checkName(name, NAME, "variable", pos);
-    out[name] = y.scalar(value, `${what}.${name}`);
+    attempt(errors, () => checkName(name, NAME, "variable", pos), undefined);
+    const v = attempt(errors, () => y.scalar(value, `${what}.${name}`), undefined);
+    if (v !== undefined) out[name] = v;
   }
   return out;
 }
@@ -95,52 +159,63 @@ function readVar(
   name: string,
   node: Parameters<YamlSource["entries"]>[0],
   pos: SourcePos,
+  errors: RunbookError[],
 ): VarDecl {
-  checkName(name, NAME, "variable", pos);
+  attempt(errors, () => checkName(name, NAME, "variable", pos), undefined);
   const decl: VarDecl = { name, secret: false, raw: false, pos };
   if (node === null || node === undefined || (isScalar(node) && node.value === null)) return decl;
   if (!isMap(node)) {
     // Shorthand `name: value` is the default.
-    decl.default = y.scalar(node, `vars.${name}`);
+    const v = attempt(errors, () => y.scalar(node, `vars.${name}`), undefined);
+    if (v !== undefined) decl.default = v;
     return decl;
   }
-  for (const [key, value] of y.entries(node, `variable ${name}`, VAR_KEYS)) {
+  const set = <K extends keyof VarDecl>(key: K, read: () => VarDecl[K]) => {
+    const v = attempt(errors, read, undefined);
+    if (v !== undefined) decl[key] = v;
+  };
+  for (const [key, value] of attempt(errors, () => y.entries(node, `variable ${name}`, VAR_KEYS), [])) {
     switch (key as (typeof VAR_KEYS)[number]) {
       case "default":
-        decl.default = y.scalar(value, `default of ${name}`);
+        set("default", () => y.scalar(value, `default of ${name}`));
         break;
       case "describe":
-        decl.describe = y.string(value, `describe of ${name}`);
+        set("describe", () => y.string(value, `describe of ${name}`));
         break;
       case "choices":
-        decl.choices = y.stringList(value, `choices of ${name}`);
+        set("choices", () => y.stringList(value, `choices of ${name}`));
         break;
       case "pattern":
-        decl.pattern = y.string(value, `pattern of ${name}`);
-        try {
-          new RegExp(decl.pattern);
-        } catch {
-          throw new RunbookError(
-            "front-matter",
-            `pattern of ${name} is not a valid regular expression`,
-            y.nodePos(value),
-          );
-        }
+        set("pattern", () => {
+          const pattern = y.string(value, `pattern of ${name}`);
+          try {
+            new RegExp(pattern);
+          } catch {
+            throw new RunbookError(
+              "front-matter",
+              `pattern of ${name} is not a valid regular expression`,
+              y.nodePos(value),
+            );
+          }
+          return pattern;
+        });
         break;
       case "secret":
-        decl.secret = y.bool(value, `secret of ${name}`);
+        set("secret", () => y.bool(value, `secret of ${name}`));
         break;
       case "raw":
-        decl.raw = y.bool(value, `raw of ${name}`);
+        set("raw", () => y.bool(value, `raw of ${name}`));
         break;
     }
   }
   if (decl.secret && decl.default !== undefined) {
-    throw new RunbookError(
-      "front-matter",
-      `secret variable ${name} has a default`,
-      pos,
-      "a secret must never be written in a runbook; remove the default and supply it at run time",
+    errors.push(
+      new RunbookError(
+        "front-matter",
+        `secret variable ${name} has a default`,
+        pos,
+        "a secret must never be written in a runbook; remove the default and supply it at run time",
+      ),
     );
   }
   return decl;

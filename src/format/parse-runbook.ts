@@ -1,20 +1,20 @@
 import { createHash } from "node:crypto";
 import { dirname, resolve } from "node:path";
-import type { Heading, RootContent } from "mdast";
-import { toString as mdToString } from "mdast-util-to-string";
-import { RunbookError } from "../model/errors.ts";
-import type { Note, Phase, Runbook, SourcePos, Step } from "../model/runbook.ts";
+import { type ErrorCode, RunbookError, RunbookErrors } from "../model/errors.ts";
+import type { Action, Note, Phase, Rollback, Runbook, SourcePos, Step } from "../model/runbook.ts";
 import { readCodeBlock } from "./actions.ts";
-import { parseAttributes } from "./attributes.ts";
+import { type AttributeList, parseAttributes } from "./attributes.ts";
 import { type FrontMatter, parseFrontMatter } from "./front-matter.ts";
-import { readMarkdown, type TagLine } from "./markdown-source.ts";
-import { validateRunbook } from "./validate.ts";
+import { type Block, readMarkdown, type TagLine } from "./markdown-source.ts";
+import { type ProseText, validateRunbook } from "./validate.ts";
 
 /** Reads a file by absolute path; returns undefined when there is none. */
 export type ReadFile = (path: string) => string | undefined;
 
 /** What one file contributes: its front matter and its content, before it is merged into a runbook. */
 interface FileContent {
+  /** Stands for the file's introduction in `Context.texts` until it is included somewhere. */
+  introOwner: object;
   fm: FrontMatter;
   intro: string;
   /** Steps written before the file's first phase heading. */
@@ -22,20 +22,51 @@ interface FileContent {
   phases: Phase[];
 }
 
+/** What the files of one runbook share while they are read. */
+interface Context {
+  read: ReadFile;
+  sources: Runbook["sources"];
+  /** Every problem found, in document order (includes in place). */
+  errors: RunbookError[];
+  /** Blocks with problems, per step, read as far as they could be (see validateRunbook's `refused`). */
+  refused: Map<Step, { actions: Action[]; rollbacks: Rollback[] }>;
+  /** Some front matter could not be read whole: whole-runbook checks would report false problems. */
+  incomplete: boolean;
+  /** Phases and steps whose id was made from the heading (no {#id} written). */
+  generated: WeakSet<Phase | Step>;
+  /** Prose, notes, documentation blocks and headings as written, with where they stand and whose they are. */
+  texts: ProseText[];
+}
+
 /**
  * Parses a runbook and every file it includes into plain data, then checks it as a whole.
  * Pure apart from `read`, which the caller supplies (the CLI passes the file system).
+ *
+ * Every problem is reported in one pass: a block, tag or declaration with a mistake is reported and
+ * skipped, and reading goes on. One problem is thrown as a RunbookError, several as RunbookErrors,
+ * in document order, followed by those of the whole-runbook checks (validate.ts) when the
+ * declarations could all be read.
  */
 export function parseRunbook(file: string, read: ReadFile): Runbook {
   const path = resolve(file);
-  const sources: Runbook["sources"] = [];
-  const content = parseFile(path, read, [], sources);
-  if (!content.fm.title) {
-    throw new RunbookError(
-      "front-matter",
-      "this file has no title in its front matter",
-      { file: path, line: 1, col: 1 },
-      "a runbook starts with ---, title: ..., --- (a fragment is checked through the runbooks that include it)",
+  const ctx: Context = {
+    read,
+    sources: [],
+    errors: [],
+    refused: new Map(),
+    incomplete: false,
+    generated: new WeakSet(),
+    texts: [],
+  };
+  const content = parseFile(path, ctx, []);
+  if (!content.fm.title && !content.fm.titleGiven && !ctx.incomplete) {
+    ctx.errors.unshift(
+      new RunbookError(
+        "front-matter",
+        "this file has no title in its front matter",
+        { file: path, line: 1, col: 1 },
+        "a runbook starts with ---, title: ..., --- (a fragment is checked through the runbooks that include it)",
+      ),
     );
   }
   const phases = [...content.phases];
@@ -47,10 +78,12 @@ export function parseRunbook(file: string, read: ReadFile): Runbook {
       steps: content.looseSteps,
       pos: content.looseSteps[0]?.pos ?? { file: path, line: 1, col: 1 },
     });
+    ctx.generated.add(phases[0] as Phase);
   }
+  assignIds(phases, ctx.generated);
   const runbook: Runbook = {
     file: path,
-    title: content.fm.title,
+    title: content.fm.title ?? "",
     summary: content.fm.summary,
     intro: content.intro.trim(),
     confirm: content.fm.confirm,
@@ -58,22 +91,55 @@ export function parseRunbook(file: string, read: ReadFile): Runbook {
     groups: content.fm.groups,
     vars: content.fm.vars,
     phases,
-    sources,
+    sources: ctx.sources,
   };
-  validateRunbook(runbook);
+  const errors = ctx.errors;
+  if (!ctx.incomplete) {
+    try {
+      const texts = ctx.texts.map((t) => (t.owner === content.introOwner ? { ...t, owner: undefined } : t));
+      validateRunbook(runbook, { refused: ctx.refused, texts });
+    } catch (e) {
+      if (!(e instanceof RunbookErrors)) throw e;
+      if (errors.length === 0) throw e;
+      errors.push(...e.errors);
+    }
+  }
+  const unique = dedupe(errors);
+  if (unique.length === 1) throw unique[0];
+  if (unique.length > 1) throw new RunbookErrors(unique);
   return runbook;
 }
 
-function parseFile(path: string, read: ReadFile, stack: string[], sources: Runbook["sources"]): FileContent {
-  const text = read(path);
+/** A fragment included twice reports its problems once. */
+function dedupe(errors: RunbookError[]): RunbookError[] {
+  const seen = new Set<string>();
+  return errors.filter((e) => {
+    const key = `${e.pos?.file}:${e.pos?.line}:${e.pos?.col}:${e.code}:${e.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function parseFile(path: string, ctx: Context, stack: string[]): FileContent {
+  const text = ctx.read(path);
   if (text === undefined) {
     throw new RunbookError("io", `cannot read ${path}`, undefined, "check the path");
   }
-  if (!sources.some((s) => s.file === path)) {
-    sources.push({ file: path, sha256: createHash("sha256").update(text).digest("hex") });
+  if (!ctx.sources.some((s) => s.file === path)) {
+    ctx.sources.push({ file: path, sha256: createHash("sha256").update(text).digest("hex") });
   }
   const md = readMarkdown(path, text);
-  const out: FileContent = { fm: { roles: [], groups: [], vars: [] }, intro: "", looseSteps: [], phases: [] };
+  const out: FileContent = {
+    introOwner: {},
+    fm: { roles: [], groups: [], vars: [] },
+    intro: "",
+    looseSteps: [],
+    phases: [],
+  };
+  const report = (e: RunbookError) => ctx.errors.push(e);
+  const problem = (code: ErrorCode, message: string, pos: SourcePos, hint?: string) =>
+    report(new RunbookError(code, message, pos, hint));
   let phase: Phase | undefined;
   let step: Step | undefined;
   let hint: { level: Note["level"]; pos: SourcePos; parts: string[] } | undefined;
@@ -88,6 +154,10 @@ function parseFile(path: string, read: ReadFile, stack: string[], sources: Runbo
     if (step) step.notes.push(note);
     else addProse(`> **${note.level}:** ${note.text}`);
   };
+  /** Text shown to the operator as written, for the checks of its {{ }} (see validateRunbook's `texts`). */
+  const shown = (text: string, pos: SourcePos, owner: object = step ?? phase ?? out.introOwner) => {
+    if (text.includes("{{")) ctx.texts.push({ text, pos, owner: owner as ProseText["owner"] });
+  };
   const addSteps = (steps: Step[]) => {
     if (phase) phase.steps.push(...steps);
     else out.looseSteps.push(...steps);
@@ -96,24 +166,25 @@ function parseFile(path: string, read: ReadFile, stack: string[], sources: Runbo
   const onTag = (tag: TagLine) => {
     switch (tag.tag) {
       case "hint":
+        // A second opening is reported and ignored: its {% endhint %} closes the first.
         if (hint) {
-          throw new RunbookError(
+          problem(
             "bad-attribute",
             "a hint is opened inside another hint",
             tag.pos,
             "close the first one with {% endhint %}",
           );
-        }
-        hint = { level: hintLevel(tag.arg), pos: tag.pos, parts: [] };
+        } else hint = { level: hintLevel(tag.arg), pos: tag.pos, parts: [] };
         return;
       case "endhint": {
         if (!hint) {
-          throw new RunbookError(
+          problem(
             "bad-attribute",
             "{% endhint %} without a {% hint %}",
             tag.pos,
             "remove it or open the hint before",
           );
+          return;
         }
         const done = hint;
         hint = undefined;
@@ -124,22 +195,31 @@ function parseFile(path: string, read: ReadFile, stack: string[], sources: Runbo
         const target = resolve(dirname(path), tag.arg);
         if (stack.includes(target) || target === path) {
           const chain = [...stack, path, target].map((p) => p.split("/").pop()).join(" -> ");
-          throw new RunbookError(
+          problem(
             "include-cycle",
             `include cycle: ${chain}`,
             tag.pos,
             "remove one of the includes in the loop",
           );
+          return;
         }
-        if (read(target) === undefined) {
-          throw new RunbookError(
+        if (ctx.read(target) === undefined) {
+          problem(
             "include-missing",
             `included file ${tag.arg} does not exist (looked for ${target})`,
             tag.pos,
             "the path is relative to the including file",
           );
+          return;
         }
-        const inc = parseFile(target, read, [...stack, path], sources);
+        const from = ctx.texts.length;
+        const inc = parseFile(target, ctx, [...stack, path]);
+        // The fragment's introduction becomes prose here.
+        const owner = step ?? phase ?? out.introOwner;
+        for (let i = from; i < ctx.texts.length; i++) {
+          const t = ctx.texts[i] as ProseText;
+          if (t.owner === inc.introOwner) t.owner = owner as ProseText["owner"];
+        }
         mergeFrontMatter(out.fm, inc.fm);
         if (inc.intro.trim()) addProse(inc.intro.trim());
         addSteps(inc.looseSteps);
@@ -156,20 +236,17 @@ function parseFile(path: string, read: ReadFile, stack: string[], sources: Runbo
     }
   };
 
-  const onNode = (node: RootContent) => {
-    const start = node.position?.start;
-    const pos: SourcePos = { file: path, line: start?.line ?? 1, col: start?.column ?? 1 };
-    const source = md.text.slice(node.position?.start.offset ?? 0, node.position?.end.offset ?? 0);
-    switch (node.type) {
-      case "yaml": {
-        const fm = parseFrontMatter(path, node.value, pos.line + 1);
-        mergeFrontMatter(fm, out.fm);
-        out.fm = fm;
-        return;
-      }
+  /** Fences the Markdown layer reported as never closed: their text is not read as an action too. */
+  const unclosed = new Set(md.errors.filter((e) => e.code === "unterminated-fence").map((e) => e.pos?.line));
+
+  const onBlock = (node: Block) => {
+    const pos = node.pos;
+    const source = node.source;
+    switch (node.kind) {
       case "heading": {
         if (hint) {
-          throw new RunbookError(
+          // Reported; the heading is still read (the hint goes on to its {% endhint %}).
+          problem(
             "bad-attribute",
             "a heading inside a hint",
             pos,
@@ -177,10 +254,11 @@ function parseFile(path: string, read: ReadFile, stack: string[], sources: Runbo
           );
         }
         if (node.depth > 2) {
+          shown(source, pos);
           addProse(source);
           return;
         }
-        const { id, title } = headingId(node, source, pos);
+        const { id, title } = headingId(node.title, source, pos, report);
         if (node.depth === 1) {
           phase = {
             id: id ?? slug(title, `phase-${out.phases.length + 1}`),
@@ -189,8 +267,10 @@ function parseFile(path: string, read: ReadFile, stack: string[], sources: Runbo
             steps: [],
             pos,
           };
+          if (id === undefined) ctx.generated.add(phase);
           out.phases.push(phase);
           step = undefined;
+          shown(source, pos, phase);
         } else {
           step = {
             id: id ?? slug(title, `step-${pos.line}`),
@@ -201,59 +281,90 @@ function parseFile(path: string, read: ReadFile, stack: string[], sources: Runbo
             rollbacks: [],
             pos,
           };
+          if (id === undefined) ctx.generated.add(step);
           addSteps([step]);
+          shown(source, pos, step);
         }
         return;
       }
       case "code": {
-        const block = readCodeBlock(path, md.text, node);
-        if (!block) {
+        const read = unclosed.has(pos.line) ? undefined : readCodeBlock(path, md.lines, node);
+        if (!read) {
+          // A documentation block; not one never closed (the rest of the file, already reported).
+          if (!unclosed.has(pos.line)) shown(source, pos);
           addProse(source);
           return;
         }
         if (!step) {
-          throw new RunbookError(
+          problem(
             "bad-attribute",
             "this action is not inside a step",
             pos,
             "put a ## heading (the step) above it",
           );
+          return;
         }
         if (hint) {
-          throw new RunbookError(
-            "bad-attribute",
-            "an action inside a hint",
-            pos,
-            "move the block out of the {% hint %}",
-          );
+          problem("bad-attribute", "an action inside a hint", pos, "move the block out of the {% hint %}");
+          return;
+        }
+        for (const e of read.errors) report(e);
+        const block = read.block;
+        if (!block) {
+          const partial = read.partial;
+          if (partial) {
+            const refused = ctx.refused.get(step) ?? { actions: [], rollbacks: [] };
+            ctx.refused.set(step, refused);
+            if (partial.kind === "action") refused.actions.push(partial.action);
+            else refused.rollbacks.push(partial.rollback);
+          }
+          return;
         }
         if (block.kind === "action") step.actions.push(block.action);
         else step.rollbacks.push(block.rollback);
         return;
       }
       case "blockquote": {
-        checkNoNestedAction(node, path);
+        for (const e of node.nested) report(e);
+        shown(source, pos);
         const alert = readAlert(source, pos);
         if (alert) addNote(alert);
         else addProse(source);
         return;
       }
       default:
-        checkNoNestedAction(node, path);
+        for (const e of node.nested) report(e);
+        shown(source, pos);
         addProse(source);
     }
   };
 
-  // Tags were taken out of the tree; put them back in document order.
-  const tags = [...md.tags];
-  for (const node of md.root.children) {
-    const line = node.position?.start.line ?? 0;
-    while (tags[0] && tags[0].pos.line < line) onTag(tags.shift() as TagLine);
-    onNode(node);
+  if (md.frontMatter) {
+    const fm = parseFrontMatter(path, md.frontMatter.text, md.frontMatter.line, ctx.errors);
+    if (fm.incomplete) ctx.incomplete = true;
+    mergeFrontMatter(fm, out.fm);
+    out.fm = fm;
   }
-  for (const tag of tags) onTag(tag);
+  // Problems of the Markdown itself take their place among the others, by line.
+  let next = 0;
+  const flushUntil = (line: number) => {
+    while (next < md.errors.length && ((md.errors[next] as RunbookError).pos?.line ?? 0) <= line) {
+      report(md.errors[next++] as RunbookError);
+    }
+  };
+  // Tags were taken out of the Markdown; they stand among the blocks in document order.
+  for (const item of md.items) {
+    if (item.kind === "tag") {
+      flushUntil(item.tag.pos.line);
+      onTag(item.tag);
+    } else {
+      flushUntil(item.pos.line);
+      onBlock(item);
+    }
+  }
+  flushUntil(Number.POSITIVE_INFINITY);
   if (hint) {
-    throw new RunbookError(
+    problem(
       "bad-attribute",
       "{% hint %} is never closed",
       hint.pos,
@@ -261,26 +372,6 @@ function parseFile(path: string, read: ReadFile, stack: string[], sources: Runbo
     );
   }
   return out;
-}
-
-/**
- * Only top-level fences are actions. A fence with attributes inside a list or a quote would be shown as
- * prose and never run, so it is an error, like a fence with attributes of an unknown kind.
- */
-function checkNoNestedAction(node: RootContent, path: string): void {
-  if (!("children" in node)) return;
-  for (const child of node.children as RootContent[]) {
-    if (child.type === "code" && ((child.lang ?? "").startsWith("{") || (child.meta ?? "").startsWith("{"))) {
-      const start = child.position?.start;
-      throw new RunbookError(
-        "bad-attribute",
-        "an action inside a list or a quote is never run",
-        { file: path, line: start?.line ?? 1, col: start?.column ?? 1 },
-        "move the block to the start of the line, outside the list or quote",
-      );
-    }
-    checkNoNestedAction(child, path);
-  }
 }
 
 /** Declarations of an included file fill in what the including file has not declared itself. */
@@ -293,22 +384,39 @@ function mergeFrontMatter(into: FrontMatter, from: FrontMatter): void {
   }
 }
 
-function headingId(node: Heading, source: string, pos: SourcePos): { id?: string; title: string } {
-  const text = mdToString(node).trim();
-  const m = /\s*(\{[^{}]*\})\s*$/.exec(text);
+/** The heading's title and its `{#id}`, if written; a mistake in the braces is reported, the title kept. */
+function headingId(
+  plain: string,
+  source: string,
+  pos: SourcePos,
+  report: (e: RunbookError) => void,
+): { id?: string; title: string } {
+  const text = plain.trim();
+  // (No leading \s* in the pattern: tried at every space of a long run of them, it is quadratic.)
+  const m = /(\{[^{}]*\})\s*$/.exec(text);
   const attrText = m?.[1];
   if (!attrText?.includes("#")) return { title: text };
+  const title = text.slice(0, m?.index).trim();
   const braceCol = source.lastIndexOf(attrText);
-  const list = parseAttributes(attrText, { ...pos, col: pos.col + Math.max(braceCol, 0) });
+  let list: AttributeList;
+  try {
+    list = parseAttributes(attrText, { ...pos, col: pos.col + Math.max(braceCol, 0) });
+  } catch (e) {
+    if (!(e instanceof RunbookError)) throw e;
+    report(e);
+    return { title };
+  }
   if (list.attrs.length > 0) {
-    throw new RunbookError(
-      "bad-attribute",
-      `a heading takes only an id, not ${list.attrs[0]?.key}=`,
-      list.attrs[0]?.pos ?? pos,
-      "put attributes on the step's code blocks",
+    report(
+      new RunbookError(
+        "bad-attribute",
+        `a heading takes only an id, not ${list.attrs[0]?.key}=`,
+        list.attrs[0]?.pos ?? pos,
+        "put attributes on the step's code blocks",
+      ),
     );
   }
-  return { id: list.id, title: text.slice(0, m?.index).trim() };
+  return { id: list.id, title };
 }
 
 function readAlert(source: string, pos: SourcePos): Note | undefined {
@@ -334,12 +442,45 @@ function hintLevel(style: string): Note["level"] {
   }
 }
 
+/**
+ * A heading as an id: its letters and digits, of every script, lower-cased (with the marks that belong
+ * to them, as in Devanagari or Thai), everything else turned into `-`: `单Master模式` -> `单master模式`.
+ */
 export function slug(title: string, fallback: string): string {
   const s = title
+    .normalize("NFC")
     .toLowerCase()
-    .replace(/[^a-z0-9]+/g, "-")
-    .replace(/^-+|-+$/g, "");
+    .replace(/[^\p{L}\p{N}\p{M}]+/gu, "-")
+    .replace(/^[-\p{M}]+|-+$/gu, "");
   return s === "" ? fallback : s;
+}
+
+/**
+ * A generated id that an earlier generated one already has gets a suffix, in document order (`-2`, `-3`),
+ * skipping every id a heading has or writes (so no other heading's id changes). Explicit {#id}s are
+ * left as written: one that another heading has too is an error (validate.ts).
+ */
+function assignIds(phases: Phase[], generated: WeakSet<Phase | Step>): void {
+  const steps = phases.flatMap((p) => p.steps);
+  for (const list of [phases, steps] as (Phase | Step)[][]) {
+    const taken = new Set(list.map((x) => x.id));
+    const seen = new Set<string>();
+    const next = new Map<string, number>();
+    for (const x of list) {
+      if (!generated.has(x)) continue;
+      if (!seen.has(x.id)) {
+        seen.add(x.id);
+        continue;
+      }
+      const base = x.id;
+      let n = next.get(base) ?? 2;
+      while (taken.has(`${base}-${n}`)) n++;
+      next.set(base, n + 1);
+      x.id = `${base}-${n}`;
+      taken.add(x.id);
+      seen.add(x.id);
+    }
+  }
 }
 
 function join(a: string, b: string): string {

@@ -94,6 +94,10 @@ interface CmdFrame {
   /** Parentheses opened inside this frame (subshells, case patterns) still open. */
   parens: number;
   words: Word[];
+  /** Reads `words` as they come, to say whether a value in the next word is code (see codeReason). */
+  reader: CommandReader;
+  /** heredocCodeReason for the words as they were at its last call. */
+  heredoc?: { words: number; cur: string | undefined; reason: string | undefined };
   cur: Word | undefined;
   /** The next word is a redirection's target, not an argument. */
   redirect: boolean;
@@ -126,26 +130,13 @@ interface PendingHeredoc {
  */
 export function scanPlacements(text: string, count: number): Placement[] {
   const out: Placement[] = Array.from({ length: count }, () => ({ kind: "word" }) as Placement);
-  const stack: Frame[] = [newCmd("")];
+  const stack = new FrameStack();
   const heredocs: PendingHeredoc[] = [];
   let i = 0;
   const n = text.length;
-  const top = () => stack[stack.length - 1] as Frame;
-  const cmdFrame = (): CmdFrame => {
-    for (let k = stack.length - 1; k >= 0; k--) {
-      const f = stack[k] as Frame;
-      if (f.t === "cmd") return f;
-    }
-    return stack[0] as CmdFrame;
-  };
-  const inQuotes = (): boolean => {
-    for (let k = stack.length - 1; k >= 0; k--) {
-      const f = stack[k] as Frame;
-      if (f.t === "dq") return true;
-      if (f.t === "cmd") return false;
-    }
-    return false;
-  };
+  const top = () => stack.top();
+  const cmdFrame = () => stack.cmdFrame();
+  const inQuotes = () => stack.inQuotes();
   const addChar = (c: string) => {
     const f = cmdFrame();
     if (!f.cur) f.cur = { lit: "" };
@@ -186,6 +177,7 @@ export function scanPlacements(text: string, count: number): Placement[] {
     endWord(f);
     if (f.testFrom !== undefined) endTest(f);
     f.words = [];
+    f.reader = new CommandReader();
     f.redirect = false;
   };
   const place = (slotNo: number, prevEscapes: boolean, prev: string) => {
@@ -438,7 +430,7 @@ export function scanPlacements(text: string, count: number): Placement[] {
       }
       if (text.startsWith("<<", i)) {
         const h = readHeredocStart(text, i);
-        heredocs.push({ ...h.doc, code: heredocCodeReason(cmd) });
+        heredocs.push({ ...h.doc, code: cachedHeredocReason(cmd) });
         i = h.next;
         continue;
       }
@@ -458,7 +450,7 @@ export function scanPlacements(text: string, count: number): Placement[] {
     addChar(c);
     i++;
   }
-  for (const f of stack) if (f.t === "cmd") endCommand(f);
+  for (const f of stack.frames) if (f.t === "cmd") endCommand(f);
   return out;
 }
 
@@ -498,7 +490,7 @@ export function misplacedValues(
 }
 
 /** At `$` or a backtick: pushes the frame it opens and returns where scanning goes on. */
-function openExpansion(text: string, i: number, stack: Frame[]): number {
+function openExpansion(text: string, i: number, stack: FrameStack): number {
   const c = text[i];
   if (c === "`") {
     stack.push(newCmd("`"));
@@ -525,7 +517,59 @@ function openExpansion(text: string, i: number, stack: Frame[]): number {
 }
 
 function newCmd(closer: CmdFrame["closer"]): CmdFrame {
-  return { t: "cmd", closer, parens: 0, words: [], cur: undefined, redirect: false, cases: 0, testSlots: [] };
+  return {
+    t: "cmd",
+    closer,
+    parens: 0,
+    words: [],
+    reader: new CommandReader(),
+    cur: undefined,
+    redirect: false,
+    cases: 0,
+    testSlots: [],
+  };
+}
+
+/**
+ * The scan's stack, which also knows for each depth the nearest command frame and whether double quotes
+ * are open above it: asking costs nothing however deep `${`, `$(` and quotes nest.
+ */
+class FrameStack {
+  readonly frames: Frame[] = [];
+  private readonly cmds: CmdFrame[] = [];
+  private readonly quoted: boolean[] = [];
+
+  constructor() {
+    this.push(newCmd(""));
+  }
+
+  push(f: Frame): void {
+    const below = this.frames.length - 1;
+    this.frames.push(f);
+    this.cmds.push(f.t === "cmd" ? f : (this.cmds[below] as CmdFrame));
+    this.quoted.push(f.t === "dq" ? true : f.t === "cmd" ? false : (this.quoted[below] ?? false));
+  }
+
+  /** The outermost command frame (the text itself) is never popped. */
+  pop(): void {
+    if (this.frames.length <= 1) return;
+    this.frames.pop();
+    this.cmds.pop();
+    this.quoted.pop();
+  }
+
+  top(): Frame {
+    return this.frames[this.frames.length - 1] as Frame;
+  }
+
+  cmdFrame(): CmdFrame {
+    return this.cmds[this.cmds.length - 1] as CmdFrame;
+  }
+
+  /** Inside double quotes of the current command (not of an enclosing one). */
+  inQuotes(): boolean {
+    return this.quoted[this.quoted.length - 1] ?? false;
+  }
 }
 
 function countBackslashes(text: string, at: number): number {
@@ -615,101 +659,219 @@ const CODE_HINT =
  * anything after `eval`, the remote command of `ssh`, a `python3 -c` program, an awk or sed script.
  */
 function codeReason(cmd: CmdFrame): string | undefined {
-  const words = cmd.words.map((w) => w.lit);
-  return commandCodeReason(words, words.length);
+  return cmd.reader.reasonAfter(cmd.words);
 }
 
-/** `at`: the index of the word the value is in (words before it are complete). */
-function commandCodeReason(words: string[], at: number): string | undefined {
-  let k = 0;
-  while (k < at && /^[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?\+?=/.test(words[k] ?? "")) k++;
-  for (;;) {
-    if (k >= at) return undefined;
-    const name = basename(words[k] ?? "");
-    if (!PREFIXES.has(name)) break;
-    const takesArg = PREFIX_ARGS[name] ?? [];
-    let shellFlag = false;
-    k++;
-    while (k < at) {
-      const w = words[k] ?? "";
-      if (name === "env" && /^[A-Za-z_][A-Za-z0-9_]*=/.test(w)) {
-        k++;
-        continue;
+const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?\+?=/;
+const ENV_ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
+const SHELL_C = /^-[A-Za-z]*c[A-Za-z]*$/;
+
+/**
+ * Reads the words of one simple command, one at a time, and answers for a value in the word after
+ * them. Leading assignments are skipped, then prefixes such as `sudo -u x` or `timeout 5` with their
+ * options, up to the command's name; what follows depends on the command. Each word is read once, so
+ * a command of many words with a value in each costs time linear in its length.
+ */
+class CommandReader {
+  private read = 0;
+  private mode: "assign" | "next" | "opts" | "after-dashes" | "command" | "code" = "assign";
+  private code: string | undefined;
+  // A prefix (`sudo`, `timeout`, ...) and its options.
+  private prefix = "";
+  private takesArg: string[] = [];
+  private shellFlag = false;
+  private skipNext = false;
+  // The command.
+  private name = "";
+  private args: string[] = [];
+  /** The first shell word, and the first word of each interpreter, from the command's name on. */
+  private firstShell: { name: string; at: number } | undefined;
+  private readonly firstInterpreter = new Map<string, number>();
+  private sshNext = 0;
+  private sshHost = false;
+  private suCommand = -1;
+  private progAt = 0;
+  private progGiven = false;
+  private progStopped = false;
+
+  reasonAfter(words: Word[]): string | undefined {
+    for (; this.read < words.length; this.read++) this.take((words[this.read] as Word).lit, this.read);
+    return this.reason();
+  }
+
+  private take(w: string, at: number): void {
+    switch (this.mode) {
+      case "assign":
+        if (!ASSIGNMENT.test(w)) this.commandWord(w, at);
+        return;
+      case "next":
+        this.commandWord(w, at);
+        return;
+      case "after-dashes":
+        if (this.prefix === "timeout" && /^\d/.test(w)) this.mode = "next";
+        else this.commandWord(w, at);
+        return;
+      case "opts":
+        this.option(w, at);
+        return;
+      case "command":
+        this.arg(w, at);
+        return;
+      case "code":
+        return;
+    }
+  }
+
+  private commandWord(w: string, at: number): void {
+    const name = basename(w);
+    if (PREFIXES.has(name)) {
+      this.mode = "opts";
+      this.prefix = name;
+      this.takesArg = PREFIX_ARGS[name] ?? [];
+      this.shellFlag = false;
+      this.skipNext = false;
+      return;
+    }
+    this.mode = "command";
+    this.name = name;
+    this.noteInterpreter(name, at);
+  }
+
+  private option(w: string, at: number): void {
+    if (this.skipNext) {
+      this.skipNext = false;
+      return;
+    }
+    if (this.prefix === "env" && ENV_ASSIGNMENT.test(w)) return;
+    if (!w.startsWith("-") || w === "-") {
+      if (this.prefix === "timeout" && /^\d/.test(w)) this.mode = "next";
+      else if (this.shellFlag) this.toCode();
+      else this.commandWord(w, at);
+      return;
+    }
+    if (w === "--") {
+      if (this.shellFlag) this.toCode();
+      else this.mode = "after-dashes";
+      return;
+    }
+    if (
+      (this.prefix === "sudo" || this.prefix === "doas") &&
+      /^-[A-Za-z]*[si]/.test(w) &&
+      !w.startsWith("--")
+    )
+      this.shellFlag = true;
+    if (this.takesArg.includes(w)) this.skipNext = true;
+  }
+
+  private toCode(): void {
+    this.mode = "code";
+    this.code = `${this.prefix} -s hands the words after it to a shell, which parses them as code`;
+  }
+
+  private noteInterpreter(word: string, at: number): void {
+    const w = basename(word);
+    if (SHELLS.has(w)) {
+      if (!this.firstShell) this.firstShell = { name: w, at };
+    } else if (INTERPRETERS[w] && !this.firstInterpreter.has(w)) this.firstInterpreter.set(w, at);
+  }
+
+  private arg(w: string, at: number): void {
+    const j = this.args.length;
+    this.args.push(w);
+    this.noteInterpreter(w, at);
+    if (this.name === "ssh" && !this.sshHost && j === this.sshNext) {
+      if (!w.startsWith("-")) this.sshHost = true;
+      else this.sshNext = j + (SSH_ARGS.has(w) ? 2 : 1);
+    }
+    if (
+      (this.name === "su" || this.name === "runuser") &&
+      this.suCommand < 0 &&
+      (w === "-c" || w === "--command" || w.startsWith("--command="))
+    )
+      this.suCommand = j;
+    if (AWKS.has(this.name) || this.name === "sed") this.advanceProgram();
+  }
+
+  /** Options of awk or sed, up to the program (the first word that is neither an option nor its value). */
+  private advanceProgram(): void {
+    const valued = this.name === "sed" ? ["-e", "-f", "-l"] : ["-v", "-F", "-f"];
+    const n = this.args.length;
+    while (!this.progStopped && this.progAt < n) {
+      const w = this.args[this.progAt] as string;
+      if (!w.startsWith("-") || w === "-") {
+        this.progStopped = true;
+        return;
       }
-      if (!w.startsWith("-") || w === "-") break;
-      if (w === "--") {
-        k++;
-        break;
-      }
-      if ((name === "sudo" || name === "doas") && /^-[A-Za-z]*[si]/.test(w) && !w.startsWith("--"))
-        shellFlag = true;
-      k += takesArg.includes(w) ? 2 : 1;
-    }
-    if (name === "timeout" && k < at && /^\d/.test(words[k] ?? "")) k++;
-    if (shellFlag && k <= at)
-      return `${name} -s hands the words after it to a shell, which parses them as code`;
-  }
-  const name = basename(words[k] ?? "");
-  const args = words.slice(k + 1, at);
-  if (name === "eval") return "eval parses its arguments as shell code";
-  if (name === "let") return "let evaluates its arguments as arithmetic, which bash treats as code";
-  if (name === "watch") return "watch runs its arguments with sh -c, which parses them as code";
-  if (name === "ssh") {
-    let d = 0;
-    while (d < args.length) {
-      const w = args[d] ?? "";
-      if (!w.startsWith("-"))
-        return "ssh sends the words after the machine to a remote shell, which parses them as code";
-      d += SSH_ARGS.has(w) ? 2 : 1;
-    }
-    return undefined;
-  }
-  if (name === "su" || name === "runuser") {
-    const c = args.findIndex((w) => w === "-c" || w === "--command" || w.startsWith("--command="));
-    if (c >= 0 && c === args.length - 1)
-      return `${name} -c hands its command to a shell, which parses it as code`;
-    return undefined;
-  }
-  // A shell with -c anywhere in the command (`docker exec x sh -c`, `xargs sh -c`): its script word.
-  for (let s = k; s < at; s++) {
-    const w = basename(words[s] ?? "");
-    const flags = INTERPRETERS[w];
-    const isShell = SHELLS.has(w);
-    if (!isShell && !flags) continue;
-    for (let f = s + 1; f < at; f++) {
-      const opt = words[f] ?? "";
-      const hit = isShell
-        ? /^-[A-Za-z]*c[A-Za-z]*$/.test(opt)
-        : (flags as string[]).includes(opt) || (flags as string[]).some((x) => x.length === 2 && opt === x);
-      if (hit && f === at - 1)
-        return isShell
-          ? `${w} -c parses the word after it as shell code`
-          : `${w} ${opt} runs the word after it as ${w} code`;
-    }
-  }
-  if (AWKS.has(name) || name === "sed") {
-    // The program is the first word that is neither an option nor an option's value, unless -e or -f
-    // gave it; with `sed -e`, the word after -e is a program.
-    const valued = name === "sed" ? ["-e", "-f", "-l"] : ["-v", "-F", "-f"];
-    let a = 0;
-    let given = false;
-    while (a < args.length) {
-      const w = args[a] ?? "";
-      if (!w.startsWith("-") || w === "-") break;
-      if (w === "-e" || w === "-f") given = true;
+      if (w === "-e" || w === "-f") this.progGiven = true;
       if (valued.includes(w)) {
-        if (a + 1 === args.length) {
-          return w === "-e" && name === "sed"
-            ? "sed -e runs the word after it as a sed script (which can run commands)"
-            : undefined;
-        }
-        a += 2;
-      } else a++;
+        if (this.progAt + 1 === n) return; // its value is the next word
+        this.progAt += 2;
+      } else this.progAt++;
     }
-    if (!given && a === args.length) return `it stands in the ${name} program, which ${name} runs as code`;
+  }
+
+  private reason(): string | undefined {
+    if (this.mode === "code") return this.code;
+    if (this.mode === "opts") return this.shellFlag && !this.skipNext ? this.toCodeText() : undefined;
+    if (this.mode !== "command") return undefined;
+    const name = this.name;
+    if (name === "eval") return "eval parses its arguments as shell code";
+    if (name === "let") return "let evaluates its arguments as arithmetic, which bash treats as code";
+    if (name === "watch") return "watch runs its arguments with sh -c, which parses them as code";
+    if (name === "ssh")
+      return this.sshHost
+        ? "ssh sends the words after the machine to a remote shell, which parses them as code"
+        : undefined;
+    if (name === "su" || name === "runuser") {
+      return this.suCommand >= 0 && this.suCommand === this.args.length - 1
+        ? `${name} -c hands its command to a shell, which parses it as code`
+        : undefined;
+    }
+    // A shell with -c anywhere in the command (`docker exec x sh -c`, `xargs sh -c`): its script word.
+    const opt = this.args[this.args.length - 1];
+    if (opt !== undefined) {
+      // Words before the option: the command's name and its arguments but the last (read - 2 at most).
+      const before = this.read - 1;
+      let best: { at: number; text: string } | undefined;
+      if (this.firstShell && this.firstShell.at < before && SHELL_C.test(opt))
+        best = {
+          at: this.firstShell.at,
+          text: `${this.firstShell.name} -c parses the word after it as shell code`,
+        };
+      for (const [w, at] of this.firstInterpreter) {
+        if (at >= before || (best && best.at < at)) continue;
+        const flags = INTERPRETERS[w] as string[];
+        if (flags.includes(opt)) best = { at, text: `${w} ${opt} runs the word after it as ${w} code` };
+      }
+      if (best) return best.text;
+    }
+    if (AWKS.has(name) || name === "sed") {
+      const n = this.args.length;
+      if (!this.progStopped && this.progAt < n) {
+        // The last word is an option whose value the value would be.
+        const w = this.args[this.progAt];
+        return w === "-e" && name === "sed"
+          ? "sed -e runs the word after it as a sed script (which can run commands)"
+          : undefined;
+      }
+      if (!this.progGiven && this.progAt === n)
+        return `it stands in the ${name} program, which ${name} runs as code`;
+    }
     return undefined;
   }
-  return undefined;
+
+  private toCodeText(): string {
+    return `${this.prefix} -s hands the words after it to a shell, which parses them as code`;
+  }
+}
+
+/** heredocCodeReason, asked once for the same words however many here-documents a command opens. */
+function cachedHeredocReason(cmd: CmdFrame): string | undefined {
+  const c = cmd.heredoc;
+  if (c && c.words === cmd.words.length && c.cur === cmd.cur?.lit) return c.reason;
+  const reason = heredocCodeReason(cmd);
+  cmd.heredoc = { words: cmd.words.length, cur: cmd.cur?.lit, reason };
+  return reason;
 }
 
 /** A here-document is code when the command reading it is a shell or an interpreter (`bash <<EOF`). */

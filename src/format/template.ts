@@ -38,9 +38,34 @@ export function posAt(text: string, offset: number, base: SourcePos): SourcePos 
   return { file: base.file, line, col };
 }
 
+/**
+ * Positions of ever later offsets of `text`, each found from the one before: a text with many
+ * `{{ }}` costs one pass, not one pass per expression.
+ */
+export function positionsIn(text: string, base: SourcePos): (offset: number) => SourcePos {
+  let at = 0;
+  let line = base.line;
+  let col = base.col;
+  return (offset) => {
+    if (offset < at) {
+      at = 0;
+      line = base.line;
+      col = base.col;
+    }
+    for (; at < offset && at < text.length; at++) {
+      if (text.charCodeAt(at) === 10) {
+        line++;
+        col = 1;
+      } else col++;
+    }
+    return { file: base.file, line, col };
+  };
+}
+
 /** Splits text into literal runs and `{{ expr }}` parts. */
 export function parseTemplate(text: string, base: SourcePos): TemplatePart[] {
   const parts: TemplatePart[] = [];
+  const posOf = positionsIn(text, base);
   let i = 0;
   while (i < text.length) {
     const open = text.indexOf("{{", i);
@@ -50,7 +75,7 @@ export function parseTemplate(text: string, base: SourcePos): TemplatePart[] {
     }
     if (open > i) parts.push({ kind: "text", text: text.slice(i, open) });
     const close = text.indexOf("}}", open + 2);
-    const pos = posAt(text, open, base);
+    const pos = posOf(open);
     if (close < 0) {
       throw new RunbookError("bad-template", "a {{ is not closed with }}", pos, "close the variable with }}");
     }
@@ -64,6 +89,61 @@ export function parseTemplate(text: string, base: SourcePos): TemplatePart[] {
 /** Every expression in a text, for checks that do not render. */
 export function templateExprs(text: string, base: SourcePos): TemplateExpr[] {
   return parseTemplate(text, base).flatMap((p) => (p.kind === "expr" ? [p.expr] : []));
+}
+
+/**
+ * Every `{{ }}` of a text, for checks: each that cannot be read is an error and the scan goes on (a
+ * `{{` never closed ends it). In `prose` mode (prose, notes, documentation blocks) text between the
+ * braces that is not this project's syntax, such as Helm's `{{ .Values.x }}` or `{{ range $x }}`, and a
+ * `{{` never closed, are text; an expression in this syntax is read and checked like any other.
+ */
+export function scanTemplates(
+  text: string,
+  base: SourcePos,
+  mode: "strict" | "prose" = "strict",
+): { exprs: TemplateExpr[]; errors: RunbookError[] } {
+  const exprs: TemplateExpr[] = [];
+  const errors: RunbookError[] = [];
+  const posOf = positionsIn(text, base);
+  let i = 0;
+  for (;;) {
+    const open = text.indexOf("{{", i);
+    if (open < 0) break;
+    const close = text.indexOf("}}", open + 2);
+    if (close < 0) {
+      if (mode === "strict") {
+        errors.push(
+          new RunbookError(
+            "bad-template",
+            "a {{ is not closed with }}",
+            posOf(open),
+            "close the variable with }}",
+          ),
+        );
+      }
+      break;
+    }
+    const source = text.slice(open + 2, close).trim();
+    i = close + 2;
+    if (mode === "prose" && !looksLikeTemplate(source)) continue;
+    try {
+      exprs.push(parseExpr(source, posOf(open)));
+    } catch (e) {
+      if (!(e instanceof RunbookError)) throw e;
+      errors.push(e);
+    }
+  }
+  return { exprs, errors };
+}
+
+const FILTER_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+
+/** `name`, `a.b`, `name | filter`, `name | filter:arg`: the shape of this project's expressions. */
+function looksLikeTemplate(source: string): boolean {
+  const [head = "", ...filters] = splitOutsideQuotes(source, "|").map((s) => s.trim());
+  const m = IDENT.exec(head);
+  if (!m || m[0] !== head) return false;
+  return filters.every((f) => FILTER_NAME.test((splitOutsideQuotes(f, ":")[0] ?? "").trim()));
 }
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*)*/;

@@ -1,7 +1,9 @@
 import {
+  type Alias,
   type Document,
   isAlias,
   isMap,
+  isPair,
   isScalar,
   isSeq,
   LineCounter,
@@ -21,32 +23,104 @@ export class YamlSource {
   private readonly counter = new LineCounter();
   private readonly doc: Document;
   readonly root: Node | null;
+  /** What each alias stands for (see walk). */
+  private readonly aliases: Map<Alias, Node>;
+  /** Entries that `<<` merges may still produce: a few lines of aliases can otherwise expand exponentially. */
+  private mergeBudget = MERGE_BUDGET;
 
+  /**
+   * `problems`: where unknown keys go when the caller reports every problem at once (they are then
+   * skipped); without it the first one is thrown.
+   */
   constructor(
     readonly file: string,
     text: string,
     private readonly lineOffset = 1,
+    private readonly problems?: RunbookError[],
   ) {
-    const doc = parseDocument(text, { lineCounter: this.counter, prettyErrors: false, uniqueKeys: true });
+    const deep = tooDeep(text);
+    if (deep !== undefined) {
+      throw new RunbookError(
+        "yaml",
+        `the YAML nests more than ${MAX_DEPTH} levels deep`,
+        { file, line: lineOffset + lineOf(text, deep), col: 1 },
+        "flatten the lists and mappings: nothing here needs that many levels",
+      );
+    }
+    // Keys are checked for repeats below: yaml's own check compares each key with every other (quadratic).
+    const doc = parseDocument(text, { lineCounter: this.counter, prettyErrors: false, uniqueKeys: false });
     this.doc = doc;
+    this.root = doc.contents as Node | null;
+    this.aliases = new Map();
+    const repeated = this.walk(this.aliases);
     const first = doc.errors[0];
+    // The first problem in the text, as yaml would have reported it with its own check of keys.
+    if (repeated && (!first || (repeated.range?.[0] ?? 0) < first.pos[0])) {
+      throw new RunbookError(
+        "yaml",
+        "invalid YAML: Map keys must be unique",
+        this.nodePos(repeated),
+        yamlHint("DUPLICATE_KEY"),
+      );
+    }
     if (first) {
-      const [off] = first.pos;
-      const p = this.posOf(off);
       throw new RunbookError(
         "yaml",
         `invalid YAML: ${first.message.split("\n")[0]}`,
-        p,
+        this.posOf(first.pos[0]),
         yamlHint(first.code),
       );
     }
-    this.root = doc.contents as Node | null;
+  }
+
+  /**
+   * One walk of the document, in document order (pre-order, keys before values) and without recursion:
+   * what each alias stands for (the last node before it with its anchor, as yaml's Alias.resolve, which
+   * walks the whole document per alias), and the key, first in the text, that repeats
+   * another key of its mapping.
+   */
+  private walk(aliases: Map<Alias, Node>): Node | undefined {
+    const anchored = new Map<string, Node>();
+    let repeated: Node | undefined;
+    const stack: unknown[] = [this.doc.contents];
+    while (stack.length > 0) {
+      const n = stack.pop();
+      if (isPair(n)) {
+        stack.push(n.value, n.key);
+        continue;
+      }
+      if (isAlias(n)) {
+        const target = anchored.get(n.source);
+        if (target) aliases.set(n, target);
+        continue;
+      }
+      if (!(isScalar(n) || isMap(n) || isSeq(n))) continue;
+      if (n.anchor) anchored.set(n.anchor, n);
+      if (isMap(n)) {
+        const keys = new Set<unknown>();
+        for (const pair of n.items) {
+          const k = pair.key;
+          if (!isScalar(k)) continue;
+          if (keys.has(k.value)) {
+            if (!repeated || (k.range?.[0] ?? 0) < (repeated.range?.[0] ?? 0)) repeated = k as Node;
+            break;
+          }
+          keys.add(k.value);
+        }
+      }
+      if (isMap(n) || isSeq(n)) for (let i = n.items.length - 1; i >= 0; i--) stack.push(n.items[i]);
+    }
+    return repeated;
   }
 
   /** An alias (`*base`) stands for the node its anchor (`&base`) names. */
   private deref(node: Node | null | undefined): Node | null | undefined {
-    for (let i = 0; i < 64 && node && isAlias(node); i++) node = node.resolve(this.doc) as Node | undefined;
+    for (let i = 0; i < 64 && node && isAlias(node); i++) node = this.aliasTarget(node);
     return node;
+  }
+
+  private aliasTarget(alias: Alias): Node | undefined {
+    return this.aliases.get(alias);
   }
 
   posOf(offset: number): SourcePos {
@@ -88,10 +162,23 @@ export class YamlSource {
       if (name === "<<") {
         const value = this.deref(pair.value);
         const sources = isSeq(value) ? (value.items as Node[]) : [value];
-        for (const src of sources) merged.push(...this.entries(src, what, allowed, depth + 1));
+        for (const src of sources) {
+          const more = this.entries(src, what, allowed, depth + 1);
+          this.mergeBudget -= more.length;
+          if (this.mergeBudget < 0) {
+            throw new RunbookError(
+              "yaml",
+              `${what}: merges (<<) expand to more than ${MERGE_BUDGET} entries`,
+              this.nodePos(at),
+              "merge each mapping once; aliases that merge aliases multiply",
+            );
+          }
+          for (const e of more) merged.push(e);
+        }
         continue;
       }
-      own.push(this.entry(name, key, pair.value ?? null, what, allowed));
+      const e = this.entry(name, key, pair.value ?? null, what, allowed);
+      if (e) own.push(e);
     }
     const names = new Set(own.map(([n]) => n));
     return [...merged.filter(([n]) => !names.has(n)), ...own];
@@ -103,15 +190,18 @@ export class YamlSource {
     value: Node | null,
     what: string,
     allowed?: readonly string[],
-  ): [string, Node | null, SourcePos] {
+  ): [string, Node | null, SourcePos] | undefined {
     const pos = this.nodePos(key);
     if (allowed && !allowed.includes(name)) {
-      throw new RunbookError(
+      const e = new RunbookError(
         "unknown-key",
         `unknown key "${name}" in ${what}`,
         pos,
         didYouMean(name, allowed) ?? `allowed keys: ${allowed.join(", ")}`,
       );
+      if (!this.problems) throw e;
+      this.problems.push(e);
+      return undefined;
     }
     return [name, this.deref(value) ?? null, pos];
   }
@@ -162,6 +252,77 @@ export class YamlSource {
 }
 
 export { isMap, isScalar, isSeq };
+
+/** Nesting (flow brackets and block indentation together) beyond which YAML is refused before parsing. */
+const MAX_DEPTH = 200;
+const MERGE_BUDGET = 100_000;
+
+/**
+ * The offset where the text nests deeper than MAX_DEPTH, if it does: the YAML parser recurses per level
+ * and would exhaust the stack on `[[[[...`. Brackets inside quoted scalars and comments are skipped.
+ */
+function tooDeep(text: string): number | undefined {
+  let flow = 0;
+  /** Columns of the block collections open at the start of the current line. */
+  const indents: number[] = [];
+  const open = (col: number) => {
+    while (indents.length > 0 && (indents[indents.length - 1] as number) >= col) indents.pop();
+    indents.push(col);
+  };
+  let lineStart = true;
+  let col = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i] as string;
+    if (c === "\n") {
+      lineStart = true;
+      col = 0;
+      continue;
+    }
+    if (lineStart) {
+      if (c === " " || c === "\t") {
+        col++;
+        continue;
+      }
+      if (flow === 0 && c === "-" && (text[i + 1] === " " || text[i + 1] === "\t")) {
+        // `- - - x`: each dash opens a sequence inside the one before, on one line.
+        open(col);
+        col++;
+        if (indents.length > MAX_DEPTH) return i;
+        continue;
+      }
+      lineStart = false;
+      if (c !== "#" && flow === 0) open(col);
+    }
+    if (c === "#" && (i === 0 || /\s/.test(text[i - 1] as string))) {
+      const nl = text.indexOf("\n", i);
+      i = (nl < 0 ? text.length : nl) - 1;
+      continue;
+    }
+    if ((c === '"' || c === "'") && (i === 0 || /[\s[{,:-]/.test(text[i - 1] as string))) {
+      // A quoted scalar: skip to its end (a doubled ' or a \" does not end it).
+      let j = i + 1;
+      for (; j < text.length; j++) {
+        if (c === '"' && text[j] === "\\") j++;
+        else if (text[j] === c) {
+          if (c === "'" && text[j + 1] === "'") j++;
+          else break;
+        }
+      }
+      i = j;
+      continue;
+    }
+    if (c === "[" || c === "{") flow++;
+    else if ((c === "]" || c === "}") && flow > 0) flow--;
+    if (flow + indents.length > MAX_DEPTH) return i;
+  }
+  return undefined;
+}
+
+function lineOf(text: string, offset: number): number {
+  let line = 0;
+  for (let i = text.indexOf("\n"); i >= 0 && i < offset; i = text.indexOf("\n", i + 1)) line++;
+  return line;
+}
 
 function yamlHint(code: string): string {
   switch (code) {

@@ -10,6 +10,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { listRuns } from "../../src/engine/journal.ts";
 import { type SshdHarness, startSshdHarness } from "../helpers/sshd-harness.ts";
 import { REPO, runCli } from "./run-cli.ts";
 
@@ -63,10 +64,10 @@ async function until(what: string, f: () => boolean, ms = 15_000): Promise<void>
 /** The newest run whose id contains `name`, and its journal's events. */
 function newestRun(name: string): { id: string; journal: string } {
   const runs = join(dir, "state", "runs");
+  // In the order they started: two runs of a test can start in the same second.
   const id =
-    (existsSync(runs) ? readdirSync(runs) : [])
+    listRuns(join(dir, "state"))
       .filter((d) => d.includes(name))
-      .sort()
       .at(-1) ?? "";
   return { id, journal: id ? join(runs, id, "journal.jsonl") : "" };
 }

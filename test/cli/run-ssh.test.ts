@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { listRuns } from "../../src/engine/journal.ts";
 import { type SshdHarness, startSshdHarness } from "../helpers/sshd-harness.ts";
 import { REPO, runCli } from "./run-cli.ts";
 
@@ -201,10 +202,8 @@ describe("runbook run over ssh", () => {
     let journal = "";
     const deadline = Date.now() + 15_000;
     while (Date.now() < deadline) {
-      const { readdirSync } = await import("node:fs");
-      const newest = (existsSync(runs) ? readdirSync(runs) : [])
+      const newest = listRuns(join(runs, ".."))
         .filter((d) => d.includes("crash"))
-        .sort()
         .at(-1);
       journal = newest ? join(runs, newest, "journal.jsonl") : "";
       if (

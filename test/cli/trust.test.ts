@@ -12,6 +12,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { listRuns } from "../../src/engine/journal.ts";
 import { type SshdHarness, type SshdMachine, startSshdHarness } from "../helpers/sshd-harness.ts";
 import { REPO, runCli } from "./run-cli.ts";
 
@@ -47,9 +48,9 @@ const logins = () =>
 
 const newestJournal = (name: string) => {
   const runs = join(dir, "state", "runs");
-  const id = readdirSync(runs)
+  // In the order they started: two runs of a test can start in the same second.
+  const id = listRuns(join(dir, "state"))
     .filter((d) => d.includes(name))
-    .sort()
     .at(-1);
   return { id: id ?? "", text: id ? readFileSync(join(runs, id, "journal.jsonl"), "utf8") : "" };
 };

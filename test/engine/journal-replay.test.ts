@@ -1,11 +1,11 @@
 import { describe, expect, test } from "bun:test";
-import { readRun } from "../../src/api.ts";
-import { exitCodeOf } from "../../src/cli/exit-codes.ts";
+import { type RunStatus, readRun } from "../../src/api.ts";
+import { type ExitCode, exitCodeOf } from "../../src/cli/exit-codes.ts";
 import { resultOf } from "../../src/engine/run-result.ts";
 import { makeRun, RUN_KINDS, type RunKind } from "../helpers/run-kinds.ts";
 
 /** How each kind of run ends, live: what the replay must give back. */
-const EXPECTED: Record<RunKind, { status: string; refused: boolean; exit: number }> = {
+const EXPECTED: Record<RunKind, { status: RunStatus; refused: boolean; exit: ExitCode }> = {
   ok: { status: "ok", refused: false, exit: 0 },
   failed: { status: "failed", refused: false, exit: 1 },
   "failure-then-retry": { status: "ok", refused: false, exit: 0 },

@@ -585,24 +585,35 @@ describe("errors in the structure", () => {
       ## Other {#start-the-broker}
     `);
     expect(e.code).toBe("duplicate-id");
-    expect(e.message).toBe('step id "start-the-broker" is used twice (first at main.md:5)');
+    // Task 4 of the markdown-it branch: the message names both headings, the hint says what to write.
+    expect(e.message).toBe(
+      'step id "start-the-broker" is used twice: by "Other" and by "Start the broker" (main.md:5)',
+    );
     expect(where(e)).toBe(L(7, 1));
-    expect(e.hint).toBe("give one of them its own id: end the heading with {#another-id}");
+    expect(e.hint).toBe("end one of them with {#another-id}");
   });
 
-  test("a fragment included twice repeats its step ids", () => {
-    const e = parseError('---\ntitle: T\n---\n# P\n{% include "f.md" %}\n\n{% include "f.md" %}\n', {
-      "f.md": "\n## Shared\n",
-    });
+  test("a fragment included twice: generated step ids get a suffix, a written one is an error", () => {
+    const main = '---\ntitle: T\n---\n# P\n{% include "f.md" %}\n\n{% include "f.md" %}\n';
+    const rb = parse(main, { "f.md": "\n## Shared\n" });
+    expect(rb.phases[0]?.steps.map((s) => s.id)).toEqual(["shared", "shared-2"]);
+    const e = parseError(main, { "f.md": "\n## Shared {#shared}\n" });
     expect(e.code).toBe("duplicate-id");
-    expect(e.message).toBe('step id "shared" is used twice (first at f.md:2)');
+    expect(e.message).toBe('step id "shared" is used twice: the file with "Shared" is included twice');
     expect(where(e)).toBe(`${DIR}/f.md:2:1`);
+    expect(e.hint).toBe(
+      "include it once, or remove the {#shared} from its heading so that each inclusion gets an id of its own",
+    );
   });
 
-  test("duplicate phase id", () => {
-    const e = parseError("---\ntitle: T\n---\n# Setup\n\n# Setup\n");
+  test("duplicate phase id: a generated one gets a suffix, a written one is an error", () => {
+    expect(parse("---\ntitle: T\n---\n# Setup\n\n# Setup\n").phases.map((p) => p.id)).toEqual([
+      "setup",
+      "setup-2",
+    ]);
+    const e = parseError("---\ntitle: T\n---\n# Setup\n\n# Again {#setup}\n");
     expect(e.code).toBe("duplicate-id");
-    expect(e.message).toBe('phase id "setup" is used twice (first at main.md:4)');
+    expect(e.message).toBe('phase id "setup" is used twice: by "Again" and by "Setup" (main.md:4)');
     expect(where(e)).toBe(L(6, 1));
   });
 
@@ -924,7 +935,7 @@ describe("whole-runbook checks", () => {
       ~~~sh {on=wbe}
       echo {{ prot }}
       ~~~
-      ## Start
+      ## Start {#start}
       ~~~sh {on=web when="mode == 'c'"}
       echo {{ host.nam }}
       ~~~
@@ -940,7 +951,7 @@ describe("whole-runbook checks", () => {
       ["undefined-variable", "role web sets variable prot, which is not declared", L(4, 3)],
       ["unknown-role", 'role or group "wbe" in on= is not declared', L(14, 1)],
       ["undefined-variable", 'variable "prot" is not declared', L(15, 6)],
-      ["duplicate-id", 'step id "start" is used twice (first at main.md:13)', L(17, 1)],
+      ["duplicate-id", 'step id "start" is used twice: by "Start" and by "Start" (main.md:13)', L(17, 1)],
       ["bad-attribute", 'when= compares mode with "c", which is not one of its choices', L(18, 1)],
       ["undefined-variable", "{{ host.nam }}: host has name, address, user, port", L(19, 6)],
       ["undefined-variable", 'variable "mdoe" is not declared', L(22, 6)],
@@ -976,5 +987,327 @@ describe("whole-runbook checks", () => {
     expect(e.format("/w")).toBe("runbooks/x.md:3:9: bad\n  hint: fix it");
     expect(e.format("/elsewhere")).toBe("/w/runbooks/x.md:3:9: bad\n  hint: fix it");
     expect(new RunbookError("usage", "no pos").format()).toBe("no pos");
+  });
+});
+
+describe("every problem of a file in one pass", () => {
+  const all = (text: string, others: Record<string, string> = {}) =>
+    errorsOf(() => parse(text, others)).map((e) => [e.code, e.message, where(e)]);
+
+  test("three independent mistakes in three blocks and one in the front matter: all four, in order", () => {
+    const text = md`
+      ---
+      title: T
+      sumary: one line
+      roles: [web]
+      ---
+      # P
+      ## A
+      ~~~sh {on=web wiat-for=ready}
+      a
+      ~~~
+      ## B
+      ~~~sh {on=web timeout=5x}
+      b
+      ~~~
+      ## C
+      ~~~sh {on=web risk=destructiv}
+      c
+      ~~~
+    `;
+    expect(all(text)).toEqual([
+      ["unknown-key", 'unknown key "sumary" in the front matter', L(3, 1)],
+      ["unknown-attribute", 'unknown attribute "wiat-for" on a sh block', L(8, 15)],
+      ["bad-attribute", "timeout=5x is not a duration", L(12, 15)],
+      ["bad-attribute", "risk=destructiv is not a risk tier", L(16, 15)],
+    ]);
+    const e = thrown(() => parse(text));
+    expect(e).toBeInstanceOf(RunbookErrors);
+    expect((e as RunbookErrors).errors[1]?.hint).toBe('did you mean "wait-for"?');
+  });
+
+  test("several mistakes in one block, and whole-runbook problems after the parser's", () => {
+    const text = md`
+      ---
+      title: T
+      roles: [web]
+      ---
+      ## A
+      ~~~sh {on=web retries=x timeout=1y background=yes risk=read keep-going}
+      a
+      ~~~
+      ## B
+      ~~~sh {on=wbe}
+      echo {{ nope }} {{ host.adress }}
+      ~~~
+    `;
+    expect(all(text)).toEqual([
+      ["bad-attribute", "retries must be a whole number from 0 to 100", L(6, 15)],
+      ["bad-attribute", "timeout=1y is not a duration", L(6, 25)],
+      ["bad-attribute", "background is a flag and takes no value", L(6, 36)],
+      ["unknown-role", 'role or group "wbe" in on= is not declared', L(10, 1)],
+      ["undefined-variable", 'variable "nope" is not declared', L(11, 6)],
+      ["undefined-variable", "{{ host.adress }}: host has name, address, user, port", L(11, 17)],
+    ]);
+  });
+
+  test("front matter: every bad key and value, and a declaration with a mistake is still declared", () => {
+    const text = md`
+      ---
+      title: T
+      author: me
+      roles:
+        web: { describ: x }
+      vars:
+        port: { default: 80, secret: yes }
+        home: { defualt: /opt }
+      ---
+      ## A
+      ~~~sh {on=web}
+      echo {{ port }} {{ home }}
+      ~~~
+    `;
+    expect(all(text)).toEqual([
+      ["unknown-key", 'unknown key "author" in the front matter', L(3, 1)],
+      ["unknown-key", 'unknown key "describ" in role web', L(5, 10)],
+      ["front-matter", "secret of port must be true or false", L(7, 32)],
+      ["unknown-key", 'unknown key "defualt" in variable home', L(8, 11)],
+    ]);
+  });
+
+  test("invalid YAML: the body's own problems are still reported, not the variables it declared", () => {
+    const text = md`
+      ---
+      title: T
+      roles: [web
+      vars: { x: 1 }
+      ---
+      ## A
+      ~~~sh {on=web timeout=5x}
+      echo {{ x }}
+      ~~~
+    `;
+    expect(all(text).map(([code, , at]) => [code, at])).toEqual([
+      ["yaml", L(4, 1)],
+      ["bad-attribute", L(7, 15)],
+    ]);
+  });
+
+  test("tags, hints and includes: each problem, and reading goes on after it", () => {
+    const text = md`
+      ---
+      title: T
+      roles: [web]
+      ---
+      ## A
+      {% endhint %}
+      {% include "missing.md" %}
+      {% page-ref url="x.md" %}
+      {% hint style="info" %}
+      ~~~sh {on=web}
+      a
+      ~~~
+      {% endhint %}
+      ~~~sh {on=web mode=1}
+      b
+      ~~~
+      {% hint style="warning" %}
+      never closed
+    `;
+    expect(all(text)).toEqual([
+      ["bad-attribute", "{% endhint %} without a {% hint %}", L(6, 1)],
+      ["include-missing", `included file missing.md does not exist (looked for ${DIR}/missing.md)`, L(7, 1)],
+      ["include-missing", "page-ref without a page", L(8, 1)],
+      ["bad-attribute", "an action inside a hint", L(10, 1)],
+      ["unknown-attribute", 'unknown attribute "mode" on a sh block', L(14, 15)],
+      ["bad-attribute", "{% hint %} is never closed", L(17, 1)],
+    ]);
+  });
+
+  test("an unclosed fence and an action in a list are reported with the rest", () => {
+    const text = md`
+      ---
+      title: T
+      roles: [web]
+      ---
+      ## A
+      - item
+
+        ~~~sh {on=web}
+        a
+        ~~~
+
+      ~~~sh {on=web timeout=never}
+      b
+      ~~~
+
+      ~~~sh {on=web}
+      never closed
+    `;
+    expect(all(text)).toEqual([
+      ["bad-attribute", "an action inside a list or a quote is never run", L(8, 3)],
+      ["bad-attribute", "timeout=never is not a duration", L(12, 15)],
+      ["unterminated-fence", "code block opened with ~~~ is never closed", L(16, 1)],
+    ]);
+  });
+
+  test("every bad {{ }} of one text, and a refused block's capture still counts as known", () => {
+    const text = md`
+      ---
+      title: T
+      roles: [web]
+      vars:
+        home: {}
+      ---
+      ## A
+      ~~~sh {on=web capture=pid timeout=x}
+      pgrep x
+      ~~~
+      ~~~sh {on=web}
+      echo {{ pid }} {{ hme }} {{ home | upper }} {{ hom }}
+      ~~~
+    `;
+    expect(all(text)).toEqual([
+      ["bad-attribute", "timeout=x is not a duration", L(8, 27)],
+      ["undefined-variable", 'variable "hme" is not declared', L(12, 16)],
+      ["bad-template", 'unknown filter "upper" in {{ home | upper }}', L(12, 26)],
+      ["undefined-variable", 'variable "hom" is not declared', L(12, 45)],
+    ]);
+  });
+
+  test("a refused block's targets and variables are still checked", () => {
+    const text = "---\ntitle: T\nroles: [web]\n---\n## A\n~~~sh {on=wbe timeout=3x}\necho {{ nope }}\n~~~\n";
+    expect(all(text)).toEqual([
+      ["bad-attribute", "timeout=3x is not a duration", L(6, 15)],
+      ["unknown-role", 'role or group "wbe" in on= is not declared', L(6, 1)],
+      ["undefined-variable", 'variable "nope" is not declared', L(7, 6)],
+    ]);
+  });
+
+  test("a fragment included twice reports its problems once", () => {
+    const errors = all(
+      '---\ntitle: T\nroles: [web]\n---\n# P\n{% include "f.md" %}\n{% include "f.md" %}\n',
+      {
+        "f.md": "## F {#f}\n~~~sh {on=web retries=many}\nx\n~~~\n",
+      },
+    );
+    expect(errors).toEqual([
+      ["bad-attribute", "retries must be a whole number from 0 to 100", `${DIR}/f.md:2:15`],
+      ["duplicate-id", 'step id "f" is used twice: the file with "F" is included twice', `${DIR}/f.md:1:1`],
+    ]);
+  });
+});
+
+describe("{{ }} in prose, notes and documentation blocks", () => {
+  const all = (text: string, others: Record<string, string> = {}) =>
+    errorsOf(() => parse(text, others)).map((e) => [e.code, e.message, where(e), e.hint]);
+  const FM = "---\ntitle: T\nroles: [web]\nvars:\n  home: { default: /opt }\n---\n";
+
+  test("an undeclared name is an error wherever it stands, with the did-you-mean of actions", () => {
+    const text = `${FM}${md`
+      Intro: {{ hom }}.
+
+      # Phase {{ hme }}
+
+      Phase prose {{ homme }}.
+
+      ## Step {{ home }} and {{ hoem }}
+
+      Step prose, then {{ home }} (declared) and {{ zzz }}.
+
+      ### Details {{ hm }}
+
+      > [!WARNING]
+      > Deletes {{ homee }}.
+
+      {% hint style="info" %}
+      Hint {{ ome }}.
+      {% endhint %}
+
+      ~~~bash
+      ls {{ hoome }}
+      ~~~
+
+      - a list {{ host.adress }}
+    `}`;
+    const D = 'did you mean "home"?';
+    expect(all(text)).toEqual([
+      ["undefined-variable", 'variable "hom" is not declared', L(7, 8), D],
+      ["undefined-variable", 'variable "hme" is not declared', L(9, 9), D],
+      ["undefined-variable", 'variable "homme" is not declared', L(11, 13), D],
+      ["undefined-variable", 'variable "hoem" is not declared', L(13, 24), D],
+      [
+        "undefined-variable",
+        'variable "zzz" is not declared',
+        L(15, 44),
+        "declare it in the front matter under vars:, or capture it in an earlier step",
+      ],
+      ["undefined-variable", 'variable "hm" is not declared', L(17, 13), D],
+      ["undefined-variable", 'variable "homee" is not declared', L(20, 11), D],
+      ["undefined-variable", 'variable "ome" is not declared', L(23, 6), D],
+      ["undefined-variable", 'variable "hoome" is not declared', L(27, 4), D],
+      [
+        "undefined-variable",
+        "{{ host.adress }}: host has name, address, user, port",
+        L(30, 10),
+        'did you mean "address"?',
+      ],
+    ]);
+  });
+
+  test("text in braces that is not this syntax stays text; an unknown filter or field is an error", () => {
+    const ok = `${FM}${md`
+      ## Deploy the chart
+
+      ~~~yaml
+      image: {{ .Values.image }}
+      {{- range $k, $v := .Values.env }}
+      {{ include "x.tpl" . | nindent 4 }}
+      {{ toYaml .Values.resources }}
+      {{ item.name | default(5) }}
+      {{ }}
+      ~~~
+
+      An open {{ brace is text too.
+    `}`;
+    expect(() => parse(ok)).not.toThrow();
+    const bad = `${FM}## S\n\nUse {{ home | upper }}, {{ hosts.nope }} and {{ runbook.name }}.\n`;
+    expect(all(bad).map(([code, message, at]) => [code, message, at])).toEqual([
+      ["bad-template", 'unknown filter "upper" in {{ home | upper }}', L(9, 5)],
+      ["unknown-role", 'role or group "nope" in {{ hosts.nope }} is not declared', L(9, 25)],
+      ["undefined-variable", "{{ runbook.name }}: only runbook.title is known", L(9, 46)],
+    ]);
+  });
+
+  test("a captured variable is known in prose from the step that captures it on", () => {
+    const text = `${FM}${md`
+      ## Before
+
+      Not yet: {{ pid }}.
+
+      ## Capture
+
+      ~~~sh {on=web capture=pid}
+      pgrep x
+      ~~~
+
+      Captured here: {{ pid }}.
+
+      ## After
+
+      Still known: {{ pid }}.
+    `}`;
+    expect(all(text).map(([, message, at]) => [message, at])).toEqual([
+      ['variable "pid" is not declared', L(9, 10)],
+    ]);
+  });
+
+  test("a fragment's introduction is checked where it is, in the fragment", () => {
+    const errors = all(`${FM}## S\n{% include "f.md" %}\n`, {
+      "f.md": "Fragment intro {{ hoem }}.\n\n## F {#f}\n",
+    });
+    expect(errors.map(([, message, at]) => [message, at])).toEqual([
+      ['variable "hoem" is not declared', `${DIR}/f.md:1:16`],
+    ]);
   });
 });

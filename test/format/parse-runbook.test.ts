@@ -254,8 +254,72 @@ describe("phases and steps", () => {
   test("slug", () => {
     expect(slug("Start the NameServer", "x")).toBe("start-the-nameserver");
     expect(slug("  --Hello,  World--  ", "x")).toBe("hello-world");
-    expect(slug("Ünïcode only", "x")).toBe("n-code-only");
-    expect(slug("日本", "fallback")).toBe("fallback");
+    // Letters and digits of every script are kept (they used to be dropped: "n-code-only", "fallback").
+    expect(slug("Ünïcode only", "x")).toBe("ünïcode-only");
+    expect(slug("日本", "fallback")).toBe("日本");
+    expect(slug("单Master模式", "x")).toBe("单master模式");
+    expect(slug("!!! ???", "fallback")).toBe("fallback");
+  });
+
+  test("ids keep the letters of every script: 单Master模式 and 多Master模式 are two steps", () => {
+    const rb = withBody(md`
+      # 部署
+
+      ## 单Master模式
+
+      ## 多Master模式
+
+      ## हिन्दी चरण
+
+      ## Cafe\u0301 (décomposé)
+    `);
+    expect(rb.phases[0]?.id).toBe("部署");
+    expect(rb.phases[0]?.steps.map((s) => s.id)).toEqual([
+      "单master模式",
+      "多master模式",
+      "हिन्दी-चरण",
+      "café-décomposé",
+    ]);
+  });
+
+  test("a generated id that an earlier one has gets -2, -3 in document order, skipping ids in use", () => {
+    const rb = withBody(md`
+      # Check
+
+      ## Check
+
+      ## Check
+
+      ## Check 2
+
+      ## Check
+
+      ## Other {#check-4}
+
+      # Check
+
+      ## ???
+
+      ## ???
+    `);
+    expect(rb.phases.map((p) => p.id)).toEqual(["check", "check-2"]);
+    expect(rb.phases.flatMap((p) => p.steps.map((s) => s.id))).toEqual([
+      "check",
+      "check-3",
+      "check-2",
+      "check-5",
+      "check-4",
+      "step-20",
+      "step-22",
+    ]);
+  });
+
+  test("a phase heading whose id is that of the unnamed phase of loose steps gets a suffix", () => {
+    const rb = withBody("## Loose\n\n# Steps\n\n## In it\n");
+    expect(rb.phases.map((p) => [p.id, p.title])).toEqual([
+      ["steps", ""],
+      ["steps-2", "Steps"],
+    ]);
   });
 
   test("prose keeps tables, lists, plain code blocks and unknown fences without attributes", () => {

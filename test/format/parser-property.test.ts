@@ -232,3 +232,117 @@ describe("parser robustness (property)", () => {
     );
   });
 });
+
+/** Parses `text`; returns the errors it reports (none when it parses) and how long it took. */
+function answer(text: string): { errors: RunbookError[]; ms: number } {
+  const t0 = performance.now();
+  let errors: RunbookError[] = [];
+  try {
+    parse(text);
+  } catch (e) {
+    if (e instanceof RunbookErrors) errors = e.errors;
+    else if (e instanceof RunbookError) errors = [e];
+    else throw e;
+  }
+  return { errors, ms: performance.now() - t0 };
+}
+
+const HEAD = "---\ntitle: T\nroles: [web]\nvars:\n  x: { default: a }\n---\n";
+const HEAD_LINES = 6;
+/** Each shape must be answered in well under this (the old parser took seconds to minutes, or crashed). */
+const FAST_MS = 1500;
+const TOO_DEEP =
+  "lists and block quotes are nested too deeply here (more than 64 levels, a list counting two)";
+
+describe("pathological shapes: an answer in time about linear in the size, never a crash", () => {
+  test("a 50,000-deep block quote is refused, naming its line", () => {
+    for (const quote of [">".repeat(50_000), "> ".repeat(50_000)]) {
+      const { errors, ms } = answer(`${HEAD}${quote}a\n\n## Still read {#still-read}\n`);
+      expect(ms).toBeLessThan(FAST_MS);
+      expect(errors.map((e) => [e.code, e.message, e.pos?.line, e.pos?.col])).toEqual([
+        ["bad-attribute", TOO_DEEP, HEAD_LINES + 1, 1],
+      ]);
+      expect(errors[0]?.hint).toBe("flatten the list or quote: what is nested deeper would not be read");
+    }
+  });
+
+  test("500- and 2,000-level nested lists are refused at the line where they get too deep", () => {
+    for (const levels of [500, 2000]) {
+      const list = Array.from({ length: levels }, (_, i) => `${" ".repeat(2 * i)}- item ${i}`).join("\n");
+      const { errors, ms } = answer(`${HEAD}## S\n\n${list}\n`);
+      expect(ms).toBeLessThan(FAST_MS);
+      // A list level is two of markdown-it's levels (the list and its item): the 32nd item is too deep.
+      expect(errors.map((e) => [e.message, e.pos?.line, e.pos?.col])).toEqual([
+        [TOO_DEEP, HEAD_LINES + 2 + 32, 2 * 31 + 1],
+      ]);
+    }
+  });
+
+  test("lists and quotes a runbook may really have are read", () => {
+    const list = Array.from({ length: 12 }, (_, i) => `${" ".repeat(2 * i)}- item ${i}`).join("\n");
+    const { errors } = answer(`${HEAD}## S\n\n${list}\n\n${"> ".repeat(20)}quoted\n`);
+    expect(errors).toEqual([]);
+  });
+
+  test("`*` x 8,000, `[` x 50,000 and other inline runs, in prose and in headings", () => {
+    const shapes = [
+      "*".repeat(8000),
+      "[".repeat(50_000),
+      `## ${"*".repeat(8000)}`,
+      `## ${"[".repeat(50_000)}`,
+      `## ${"`a".repeat(25_000)}`,
+      `## ${"*a **b ".repeat(10_000)}`,
+      `## a${" ".repeat(100_000)}b {#spaced}`,
+      "{{".repeat(50_000),
+      `${"{{ x }} ".repeat(20_000)}`,
+    ];
+    for (const shape of shapes) {
+      const { errors, ms } = answer(`${HEAD}${shape}\n`);
+      expect(ms).toBeLessThan(FAST_MS);
+      expect(errors).toEqual([]);
+    }
+  });
+
+  test("front matter: deep YAML, a merge bomb and a long chain of groups", () => {
+    const deep = answer(`---\ntitle: T\nvars: ${"[".repeat(50_000)}\n---\n`);
+    expect(deep.ms).toBeLessThan(FAST_MS);
+    expect(deep.errors.map((e) => [e.code, e.message, e.pos?.line])).toEqual([
+      ["yaml", "the YAML nests more than 200 levels deep", 3],
+    ]);
+    const dashes = answer(`---\ntitle: T\nvars:\n${"- ".repeat(10_000)}a\n---\n`);
+    expect(dashes.errors.map((e) => e.message)).toEqual(["the YAML nests more than 200 levels deep"]);
+
+    // 25 levels of maps that each merge the one before twice: 2^25 entries if expanded.
+    let bomb = "---\ntitle: T\nroles:\n  r0: &m0 { describe: x }\n";
+    for (let i = 1; i <= 25; i++) bomb += `  r${i}: &m${i} { <<: [*m${i - 1}, *m${i - 1}] }\n`;
+    const merged = answer(`${bomb}---\n`);
+    expect(merged.ms).toBeLessThan(FAST_MS);
+    expect(merged.errors[0]?.message).toMatch(/merges \(<<\) expand to more than 100000 entries$/);
+
+    const groups = Array.from({ length: 3000 }, (_, i) => `  g${i}: [g${i + 1}]`).join("\n");
+    const chain = answer(`---\ntitle: T\nroles: [r]\ngroups:\n${groups}\n  g3000: [r]\n---\n`);
+    expect(chain.ms).toBeLessThan(FAST_MS);
+    expect(chain.errors).toEqual([]);
+    const loop = answer(`---\ntitle: T\nroles: [r]\ngroups:\n${groups}\n  g3000: [g0]\n---\n`);
+    expect(loop.ms).toBeLessThan(FAST_MS);
+    expect(loop.errors.map((e) => e.message.slice(0, 44))).toEqual([
+      "group g0 contains itself (g0 -> g1 -> g2 -> ",
+    ]);
+  });
+
+  test("shell text: deep expansions, many words and many values", () => {
+    const action = (body: string) => `${HEAD}## S\n~~~sh {on=web}\n${body}\n~~~\n`;
+    const shapes = [
+      "${'a'".repeat(20_000),
+      "$(".repeat(50_000),
+      `sh ${"a {{ x }} ".repeat(10_000)}`,
+      `[[ ${"{{ x }} ".repeat(10_000)}`,
+      "echo {{ x }}\n".repeat(10_000),
+      "cat <<E{{ x }}\n".repeat(5000),
+    ];
+    for (const body of shapes) {
+      const { ms } = answer(action(body));
+      expect(ms).toBeLessThan(FAST_MS);
+    }
+  });
+});
