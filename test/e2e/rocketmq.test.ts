@@ -194,7 +194,7 @@ async function deployPairs(mode: "async" | "sync", topic: string) {
 
 describe("RocketMQ end to end, over ssh", () => {
   test(
-    "single master: deployed and checked; teardown stops everything and keeps the stores until the cluster name is typed",
+    "single master: deployed and checked; teardown without the cluster name is refused before it stops anything, with it stops everything and deletes the stores",
     () =>
       scenario(async () => {
         const inv = writeInventory(join(dir, "single.yaml"), harness, [
@@ -211,19 +211,30 @@ describe("RocketMQ end to end, over ssh", () => {
             .sort(),
         ).toEqual([`${m("a").user} BrokerStartup`, `${m("ns1").user} NamesrvStartup`].sort());
 
-        // Without the word: every process stops, the data stays, and the run says how to go on.
+        // Without the word the run is refused before step 1: nothing is stopped, nothing deleted.
         const inventory = ["-i", inv, "--yes"];
-        const stopped = await cli(
+        const refused = await cli(
           "single-teardown",
           ["run", "runbooks/rocketmq/teardown.md", ...inventory],
           4,
         );
-        expect(jvmsOf(users())).toEqual([]);
+        expect(refused.out).toContain('add --confirm "DefaultCluster"');
+        expect(
+          jvmsOf(users())
+            .map((j) => `${j.user} ${j.main}`)
+            .sort(),
+        ).toEqual([`${m("a").user} BrokerStartup`, `${m("ns1").user} NamesrvStartup`].sort());
         const store = join(m("a").home, "rocketmq-node", "store", "commitlog");
         expect(existsSync(store)).toBe(true);
-        expect(stopped.err).toContain('needs the word "DefaultCluster"');
-        const run = /resume with: runbook resume (\S+)/.exec(stopped.err)?.[1] ?? "";
-        await cli("single-teardown-resume", ["resume", run, "--yes", "--confirm", "DefaultCluster"]);
+        // With it: every process stops and the stores go; the installation stays.
+        await cli("single-teardown-confirmed", [
+          "run",
+          "runbooks/rocketmq/teardown.md",
+          ...inventory,
+          "--confirm",
+          "DefaultCluster",
+        ]);
+        expect(jvmsOf(users())).toEqual([]);
         expect(existsSync(store)).toBe(false);
         expect(existsSync(join(m("a").home, "rocketmq-node", "rocketmq", "bin", "mqbroker"))).toBe(true);
       }),
