@@ -64,7 +64,7 @@ export async function startRun(p: Plan, input: RunInput & { inventory: Inventory
         input.onEvent?.(e);
       },
       signal: input.signal,
-      parallel: input.parallel,
+      forks: input.forks,
       from: input.from,
       only: input.only,
       resumeFrom: input.resumeFrom,

@@ -160,7 +160,8 @@ export interface RunInput {
   runId?: string;
   /** Lock the plan's machines (default true); breakStale takes over locks whose runner died here. */
   lock?: boolean | { breakStale: boolean };
-  parallel?: number;
+  /** Machines acted on at once: commands, logins, rollbacks (default 16). */
+  forks?: number;
   from?: string;
   only?: string[];
   /** The state of an interrupted run of the same plan (see readRun), to continue it per machine. */
@@ -176,9 +177,9 @@ export interface RunOutcome extends RunResult {
 
 /** Runs a plan to the end (or until a step fails or the decisions abort) and says how it went. */
 export async function run(p: Plan, input: RunInput): Promise<RunOutcome> {
-  const { parallel } = input;
-  if (parallel !== undefined && (!Number.isSafeInteger(parallel) || parallel < 1))
-    throw new RunbookError("usage", `parallel ${parallel}: expected a whole number of machines, 1 or more`);
+  const { forks } = input;
+  if (forks !== undefined && (!Number.isSafeInteger(forks) || forks < 1))
+    throw new RunbookError("usage", `forks ${forks}: expected a whole number of machines, 1 or more`);
   const { startRun } = await import("./api-run.ts");
   return startRun(p, { ...input, inventory: inventoryOf({ inventory: input.inventory, env: input.env }) });
 }

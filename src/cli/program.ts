@@ -107,7 +107,8 @@ function runOptions(cmd: Command): Command {
       "--rollback-on-failure",
       "with --yes: when a step fails, roll it back, then the completed steps, newest first",
     )
-    .option("--parallel <n>", "machines that run a step at once (default 16)")
+    .option("--forks <n>", "machines acted on at once: commands, logins, rollbacks (default 16)")
+    .addOption(new Option("--parallel <n>", "the same as --forks").hideHelp())
     .option("--break-lock", "take over machine locks whose runner is gone (a crashed run on this host)")
     .addOption(
       new Option(

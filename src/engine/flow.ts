@@ -4,7 +4,7 @@ import { MAX_WORD_ATTEMPTS } from "./decisions.ts";
 import type { Decision } from "./events.ts";
 import { type Outcome, runHostStep } from "./host-step.ts";
 import { rollbackStep } from "./rollback.ts";
-import { parallelOf, type RunContext } from "./run-context.ts";
+import { forksOf, type RunContext } from "./run-context.ts";
 import { resolveUnknown } from "./unknown.ts";
 
 /** Where the step loop stopped: at its end, or at a step (stopped by a person, failed, or refused). */
@@ -108,7 +108,7 @@ async function runStep(ctx: RunContext, step: PlannedStep): Promise<"done" | "ab
   ctx.emit({ type: "step-started", at: ctx.now(), stepId: step.id, hosts: step.targets.map((t) => t.host) });
   let pending = step.targets.filter((t) => !doneOn(ctx, step, t));
   for (;;) {
-    const results = await mapLimit(pending, parallelOf(ctx), (t) => runHostStep(ctx, step, t));
+    const results = await mapLimit(pending, forksOf(ctx.opts), (t) => runHostStep(ctx, step, t));
     if (ctx.signal.aborted) return "aborted";
     // A machine whose command's fate is unknown is decided about before anything else happens there.
     const lost = hostsWith(pending, results, "unknown");

@@ -2,14 +2,14 @@ import type { PlannedStep } from "../model/plan.ts";
 import { mapLimit } from "../util/map-limit.ts";
 import { exitText } from "./execute-action.ts";
 import { outputOf } from "./host-step.ts";
-import { lateValues, parallelOf, type RunContext } from "./run-context.ts";
+import { forksOf, lateValues, type RunContext } from "./run-context.ts";
 import { scriptOf } from "./script-of.ts";
 
-/** Runs a step's rollback on some of its machines (those that have one), as many at once as a step runs. */
+/** Runs a step's rollback on some of its machines (those that have one), at most --forks at once. */
 export async function rollbackStep(ctx: RunContext, step: PlannedStep, hosts: string[]): Promise<void> {
   await mapLimit(
     step.targets.filter((t) => hosts.includes(t.host) && t.rollback.length > 0),
-    parallelOf(ctx),
+    forksOf(ctx.opts),
     async (t) => {
       const streams = outputOf(ctx, step.id, t.host);
       try {

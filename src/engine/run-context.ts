@@ -25,8 +25,11 @@ export interface RunOptions {
   emit(event: EngineEvent): void;
   /** Aborting stops the running commands on every machine and ends the run as aborted. */
   signal?: AbortSignal;
-  /** How many machines run a step (or its rollback) at once; default DEFAULT_PARALLEL. */
-  parallel?: number;
+  /**
+   * Machines acted on at once (--forks): a step's commands, its rollbacks, the logins before step 1;
+   * default DEFAULT_FORKS.
+   */
+  forks?: number;
   /** Start at this step (earlier ones are skipped, journaled as such). */
   from?: string;
   /** Run only these steps. */
@@ -62,10 +65,10 @@ export function lateValues(ctx: RunContext, host: string): (name: string) => str
   return (name) => ctx.state().captured[host]?.[name] ?? ctx.secrets.get(name);
 }
 
-/** Machines that run a step at once when --parallel does not say. */
-export const DEFAULT_PARALLEL = 16;
+/** Machines acted on at once when --forks does not say: what a laptop's ssh handles well. */
+export const DEFAULT_FORKS = 16;
 
-/** How many machines run a step, or roll one back, at once. */
-export function parallelOf(ctx: RunContext): number {
-  return ctx.opts.parallel ?? DEFAULT_PARALLEL;
+/** How many machines are acted on at once. */
+export function forksOf(opts: Pick<RunOptions, "forks">): number {
+  return opts.forks ?? DEFAULT_FORKS;
 }

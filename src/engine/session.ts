@@ -1,10 +1,12 @@
 import type { Plan, PlanHost } from "../model/plan.ts";
 import { rememberPassphrases } from "../transport/ssh/ssh-transport.ts";
 import { type Transport, TransportError } from "../transport/transport.ts";
+import { mapLimit } from "../util/map-limit.ts";
+import { sleep } from "../util/sleep.ts";
 import type { Asker } from "./ask.ts";
 import { acquireLock, type LockInfo, releaseLock } from "./lock.ts";
 import type { Masker } from "./masker.ts";
-import type { RunOptions, TransportQuestions } from "./run-context.ts";
+import { forksOf, type RunOptions, type TransportQuestions } from "./run-context.ts";
 import type { Refusal } from "./state.ts";
 
 /**
@@ -81,21 +83,24 @@ export class Session {
   }
 
   async releaseAll(runId: string): Promise<void> {
-    await Promise.all(
-      this.locked.map(async (name) => {
-        try {
-          await releaseLock(await this.connect(name), runId);
-        } catch {
-          // An unreachable machine keeps its lock; it shows as stale to the next run on it.
-        }
-      }),
-    );
+    await mapLimit(this.locked, forksOf(this.opts), async (name) => {
+      try {
+        await releaseLock(await this.connect(name), runId);
+      } catch {
+        // An unreachable machine keeps its lock; it shows as stale to the next run on it.
+      }
+    });
   }
 
+  /** f on every machine, at most --forks at once, their starts paced (a fleet is not logged into at once). */
   private async eachHost(f: (t: Transport) => Promise<void>): Promise<Refusal[]> {
-    const results = await Promise.all(
-      this.plan.hosts.map(async (h): Promise<Refusal | undefined> => {
+    const pace = pacer(LOGIN_SPACING_MS);
+    const results = await mapLimit(
+      this.plan.hosts,
+      forksOf(this.opts),
+      async (h): Promise<Refusal | undefined> => {
         try {
+          await pace();
           await f(await this.connect(h.name));
           return undefined;
         } catch (e) {
@@ -107,10 +112,27 @@ export class Session {
             ...(invalid ? { invalid: true } : {}),
           };
         }
-      }),
+      },
     );
     return results.filter((r) => r !== undefined);
   }
+}
+
+/**
+ * Between two logins of a preflight: 200 machines behind one bastion, or one runner's CPU doing their
+ * key exchanges, get them one after the other rather than in one burst.
+ */
+const LOGIN_SPACING_MS = 15;
+
+/** Resolves each call at least `ms` after the one before. */
+function pacer(ms: number): () => Promise<void> {
+  let next = 0;
+  return async () => {
+    const now = performance.now();
+    const at = Math.max(now, next);
+    next = at + ms;
+    if (at > now) await sleep(at - now);
+  };
 }
 
 /** Locks are taken in one order shared by every runner: by login, then address and port. */

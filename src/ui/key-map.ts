@@ -20,6 +20,8 @@ export interface Situation {
   /** Asked about an unknown machine: its command is known not to be running. */
   canRerun: boolean;
   autoRead: boolean;
+  /** The shown step has machines that failed (or whose state is unknown). */
+  failed: boolean;
 }
 
 export type Intent =
@@ -31,6 +33,7 @@ export type Intent =
   | "step-down"
   | "host-previous"
   | "host-next"
+  | "next-failed"
   | "details"
   | "output-page-up"
   | "output-page-down"
@@ -233,6 +236,13 @@ export const KEY_MAP: readonly Binding[] = [
     when: main,
     label: "machine",
     help: { keys: "Tab ← →", lines: ["select a machine"] },
+  },
+  {
+    keys: "f",
+    match: { f: "next-failed" },
+    when: (s) => main(s) && s.failed,
+    label: "next failed",
+    help: { keys: "f", lines: ["select the next machine that failed"] },
   },
   {
     keys: "↑↓",

@@ -46,6 +46,7 @@ export function situationOf(c: Pick<KeyContext, "ui" | "question" | "bridge" | "
     question: q?.kind,
     canRerun: q?.kind === "unknown-host" && mayRunAgain(q.check),
     autoRead: c.ui.autoRead,
+    failed: c.view.failedHosts.length > 0,
   };
 }
 
@@ -84,6 +85,12 @@ function applyIntent(c: KeyContext, intent: Intent, input: string, key: Key): vo
     case "host-next": {
       const by = intent === "host-previous" ? -1 : 1;
       return dispatch({ type: "select-host-by", by, hosts: view.hosts, current: view.host });
+    }
+    case "next-failed": {
+      // The next one after the selected machine, in plan order, round to the first.
+      const at = view.host ? view.hosts.indexOf(view.host) : -1;
+      const after = view.hosts.slice(at + 1).find((h) => view.failedHosts.includes(h));
+      return dispatch({ type: "select-host", host: after ?? view.failedHosts[0] });
     }
     case "output-page-up":
       return dispatch({ type: "scroll", by: outputPage, max: output });

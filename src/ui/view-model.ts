@@ -39,6 +39,8 @@ export interface View {
   /** Machines of the shown step, and the selected one. */
   hosts: string[];
   host?: string;
+  /** The shown step's machines that failed, or whose state is unknown, in plan order (f visits them). */
+  failedHosts: string[];
   output?: OutputView;
   /** What b / B roll back between steps: the browsed step, else the last one that ran. */
   rollbackTarget?: { step: PlannedStep; host: string };
@@ -154,6 +156,7 @@ export function buildView(
     shown,
     hosts,
     host,
+    failedHosts: hosts.filter((h) => ["failed", "unknown"].includes(stepState?.hosts[h]?.status ?? "")),
     output,
     rollbackTarget,
     running,

@@ -135,7 +135,7 @@ describe("runbook plan", () => {
     expect([...new Set(hosts)]).toEqual(["web2"]);
   });
 
-  test("--parallel takes a whole number of machines, 1 or more: anything else is refused before anything runs", () => {
+  test("--forks (and its old name --parallel) takes a whole number of machines, 1 or more: anything else is refused before anything runs", () => {
     const dir = mkdtempSync(join(tmpdir(), "runbook-parallel-"));
     try {
       writeFileSync(
@@ -143,14 +143,19 @@ describe("runbook plan", () => {
         "---\ntitle: P\nroles: [app]\n---\n# P\n## S\n```sh {on=app}\ntouch ran\n```\n",
       );
       writeFileSync(join(dir, "inv.yaml"), `hosts:\n  a: { transport: local, roles: [app] }\n`);
-      for (const bad of ["abc", "0", "-2", "1.5"]) {
-        const r = runCli(["run", "rb.md", "-i", "inv.yaml", "--yes", "--parallel", bad], {
+      for (const [flag, bad] of [
+        ["--forks", "abc"],
+        ["--forks", "0"],
+        ["--parallel", "-2"],
+        ["--parallel", "1.5"],
+      ] as const) {
+        const r = runCli(["run", "rb.md", "-i", "inv.yaml", "--yes", flag, bad], {
           cwd: dir,
           env: { RUNBOOK_STATE_DIR: join(dir, "state"), HOME: dir },
           timeoutMs: 20_000,
         });
         expect({ bad, code: r.code }).toEqual({ bad, code: 2 });
-        expect(r.stderr).toContain(`--parallel ${bad}: expected a whole number of machines, 1 or more`);
+        expect(r.stderr).toContain(`${flag} ${bad}: expected a whole number of machines, 1 or more`);
         expect(r.stdout).toBe("");
       }
     } finally {

@@ -42,7 +42,7 @@ async function run(
     resumeFrom?: RunState;
     runId?: string;
     lock?: { who: string; breakStale: boolean };
-    parallel?: number;
+    forks?: number;
   } = {},
 ) {
   const events: EngineEvent[] = [];
@@ -54,7 +54,7 @@ async function run(
     emit: (e) => events.push(e),
     resumeFrom: extra.resumeFrom,
     lock: extra.lock,
-    parallel: extra.parallel,
+    forks: extra.forks,
   });
   const output = (host: string) =>
     events
@@ -396,12 +396,12 @@ describe("engine", () => {
     expect(existsSync(lock)).toBe(false);
   });
 
-  test("--parallel holds for rollbacks too: with 1, one machine rolls back at a time", async () => {
+  test("--forks holds for rollbacks too: with 1, one machine rolls back at a time", async () => {
     const busy = join(root, "rollback-parallel-busy");
     // Each machine's rollback holds a directory for a moment: two at once and the second one fails.
     const body = `## Change {#change}\n\n\`\`\`sh {on=app}\ntrue\n\`\`\`\n\n\`\`\`rollback {on=app}\nmkdir ${busy} || { echo "another rollback runs"; exit 9; }\nsleep 0.4\nrmdir ${busy}\n\`\`\`\n\n## Fail {#fail}\n\n\`\`\`sh {on=db}\nexit 1\n\`\`\`\n`;
     const t = setup("rollback-parallel", body);
-    const { result, events } = await run(t, { rollbackOnFailure: true }, { parallel: 1 });
+    const { result, events } = await run(t, { rollbackOnFailure: true }, { forks: 1 });
     expect(result.status).toBe("failed");
     const rolled = events.filter((e) => e.type === "rollback-finished" && e.stepId === "change");
     expect(rolled.map((e) => (e as { host: string; ok: boolean }).ok)).toEqual([true, true]);

@@ -209,7 +209,7 @@ export async function makeRun(kind: RunKind): Promise<MadeRun & { cleanup(): voi
     inventory,
     stateDir,
     lock: false as const,
-    parallel: 1,
+    forks: 1,
     onEvent: (e: EngineEvent) => events.push(e),
     env: { ...process.env, RUNBOOK_STATE_DIR: stateDir },
   };

@@ -111,6 +111,7 @@ function* situations(): Generator<Situation> {
           running: (flags & 8) !== 0,
           canRerun: question === "unknown-host" && (flags & 8) === 0,
           autoRead: (flags & 2) !== 0,
+          failed: (flags & 4) !== 0,
         };
 }
 
@@ -144,8 +145,9 @@ describe("the key map", () => {
       running: false,
       canRerun: false,
       autoRead: false,
+      failed: false,
     };
-    for (const c of "qyxbBrs?a") expect(intentOf(typing, ...press(c))).toBe("type");
+    for (const c of "qyxbBrs?af") expect(intentOf(typing, ...press(c))).toBe("type");
     expect(intentOf(typing, "because\r", NO_KEY)).toBe("submit");
     expect(footerOf(typing)).toBe("type the reason · Enter skip · Esc back");
 
@@ -167,6 +169,7 @@ describe("the key map", () => {
       running: false,
       canRerun: false,
       autoRead: false,
+      failed: false,
     };
     const nav = "i details · Tab machine · ↑↓ steps · PgUp/PgDn output";
     expect(footerOf({ ...base, question: "before-step" })).toBe(

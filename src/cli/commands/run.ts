@@ -20,7 +20,7 @@ import { currentUser } from "../../util/current-user.ts";
 import { EXIT, type ExitCode, exitCodeOf } from "../exit-codes.ts";
 import { browsePlan, type FrontEnd, promptVariable, startInteractive } from "../interactive.tsx";
 import type { Io } from "../io.ts";
-import { parseLimit, parseParallel, parseVarArgs } from "./vars.ts";
+import { parseForks, parseLimit, parseVarArgs } from "./vars.ts";
 
 export interface RunOpts {
   inventory?: string;
@@ -34,6 +34,8 @@ export interface RunOpts {
   unknown?: "rerun" | "done" | "abort";
   breakLock?: boolean;
   rollbackOnFailure?: boolean;
+  forks?: string;
+  /** The old name of --forks. */
   parallel?: string;
   dryRun?: boolean;
   autoRead?: boolean;
@@ -82,7 +84,8 @@ async function execute(
 ): Promise<ExitCode> {
   const resumeFrom = resumed?.state;
   // Input mistakes are said before the screen opens and anything runs.
-  const parallel = parseParallel(opts.parallel);
+  const forks =
+    opts.forks !== undefined ? parseForks(opts.forks, "--forks") : parseForks(opts.parallel, "--parallel");
   const interactive = !opts.yes && !opts.json && io.terminal !== undefined;
   if (!opts.yes && !interactive) {
     throw new RunbookError(
@@ -121,7 +124,7 @@ async function execute(
       signal: controller.signal,
       stateDir: stateDir(io.env),
       lock: { breakStale: opts.breakLock ?? false },
-      parallel,
+      forks,
       from: opts.from,
       only: opts.only?.split(",").map((s) => s.trim()),
       resumeFrom,

@@ -28,16 +28,16 @@ export function parseLimit(limit: string | undefined): string[] | undefined {
   return items;
 }
 
-/** `--parallel N`: a whole number of machines, 1 or more. */
-export function parseParallel(value: string | undefined): number | undefined {
+/** `--forks N`: a whole number of machines, 1 or more. */
+export function parseForks(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
   const n = /^\d+$/.test(value.trim()) ? Number(value) : Number.NaN;
   if (!Number.isSafeInteger(n) || n < 1)
     throw new RunbookError(
       "usage",
-      `--parallel ${value}: expected a whole number of machines, 1 or more`,
+      `${flag} ${value}: expected a whole number of machines, 1 or more`,
       undefined,
-      "write --parallel 1 for one machine at a time, --parallel 16 for the default",
+      `write ${flag} 1 for one machine at a time, ${flag} 16 for the default`,
     );
   return n;
 }

@@ -1,4 +1,5 @@
 import { Box, Text } from "ink";
+import type { HostStatus } from "../../engine/events.ts";
 import { type HostState, stoppedByOperator } from "../../engine/state.ts";
 import { statusColor, statusGlyph, type Theme } from "../theme.ts";
 
@@ -14,17 +15,25 @@ export interface HostGridProps {
   now: number;
 }
 
-/** The step's machines: status, duration and exit code each; the selected one highlighted. */
+/**
+ * The step's machines: status, duration and exit code each; the selected one highlighted. When they do
+ * not all fit (a fleet), the first row counts them by status, and the rows show the failed ones first.
+ */
 export function HostGrid({ hosts, states, selected, height, width, theme, now }: HostGridProps) {
   if (hosts.length === 0 || height <= 0) return null;
   const fits = hosts.length <= height;
-  const rows = fits ? hosts.length : Math.max(1, height - 1);
-  const at = Math.max(0, hosts.indexOf(selected ?? ""));
-  const start = Math.max(0, Math.min(at - Math.floor(rows / 2), hosts.length - rows));
-  const shown = hosts.slice(start, start + rows);
+  const statusOf = (h: string) => states[h]?.status ?? "pending";
+  const order = fits ? hosts : [...hosts].sort((a, b) => RANK[statusOf(a)] - RANK[statusOf(b)]);
+  // A fleet: the counts row, the machines, and (room permitting) a row saying which ones are shown.
+  const footRow = !fits && height >= 3;
+  const rows = fits ? hosts.length : Math.max(1, height - (footRow ? 2 : 1));
+  const at = Math.max(0, order.indexOf(selected ?? ""));
+  const start = Math.max(0, Math.min(at - Math.floor(rows / 2), order.length - rows));
+  const shown = order.slice(start, start + rows);
   const nameWidth = Math.min(18, Math.max(6, ...hosts.map((h) => h.length)));
   return (
     <Box flexDirection="column" height={height} width={width} flexShrink={0} overflow="hidden">
+      {fits ? null : <Text wrap="truncate-end">{countsLine(hosts.map(statusOf))}</Text>}
       {shown.map((h) => {
         const s = states[h] ?? { status: "pending" as const, exitCode: null };
         // A machine running again (a retry) still carries its last result: not shown until it has a new one.
@@ -57,13 +66,39 @@ export function HostGrid({ hosts, states, selected, height, width, theme, now }:
           </Text>
         );
       })}
-      {fits ? null : (
-        <Text
-          color={theme.muted}
-        >{`  machines ${start + 1}-${start + rows} of ${hosts.length} (Tab moves)`}</Text>
+      {!footRow ? null : (
+        <Text color={theme.muted} wrap="truncate-end">
+          {`  ${start + 1}-${start + shown.length} of ${hosts.length}, failed first (Tab moves${order.some((h) => FAILED.includes(statusOf(h))) ? ", f next failed" : ""})`}
+        </Text>
       )}
     </Box>
   );
+}
+
+const FAILED: readonly HostStatus[] = ["failed", "unknown"];
+
+/** The order a fleet's rows are shown in: what needs the operator first, what is done last. */
+const RANK: Record<HostStatus, number> = {
+  failed: 0,
+  unknown: 1,
+  "awaiting-decision": 2,
+  running: 3,
+  waiting: 4,
+  pending: 5,
+  "rolled-back": 6,
+  ok: 7,
+  skipped: 8,
+  "not-applicable": 9,
+};
+
+/** "200 machines: ✗ 3 failed · ▶ 16 running · ✓ 150 ok · · 31 pending", in RANK's order. */
+function countsLine(statuses: HostStatus[]): string {
+  const counts = new Map<HostStatus, number>();
+  for (const st of statuses) counts.set(st, (counts.get(st) ?? 0) + 1);
+  const parts = [...counts]
+    .sort(([a], [b]) => RANK[a] - RANK[b])
+    .map(([st, n]) => `${statusGlyph(st)} ${n} ${st === "not-applicable" ? "n/a" : st}`);
+  return ` ${statuses.length} machines: ${parts.join(" · ")}`;
 }
 
 /** 0:42, 3:00, 1:02:03. */
