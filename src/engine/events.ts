@@ -74,6 +74,19 @@ export type EngineEvent =
       steps: { id: string; title: string; phase: string; risk: Risk; hosts: string[] }[];
     }
   | { type: "step-started"; at: string; stepId: string; hosts: string[] }
+  /**
+   * A batch of a rolled-out step (1-based, of `of`) starts on these machines, after waiting `pauseMs`
+   * when the step pauses between batches.
+   */
+  | {
+      type: "batch-started";
+      at: string;
+      stepId: string;
+      batch: number;
+      of: number;
+      hosts: string[];
+      pauseMs?: number;
+    }
   /** The run asks something: it stays pending in the run's state until its decision. */
   | { type: "question"; at: string; id: string; question: Question }
   /**

@@ -1,10 +1,8 @@
-import type { PlannedStep, PlannedTarget } from "../model/plan.ts";
-import { mapLimit } from "../util/map-limit.ts";
+import type { PlannedStep } from "../model/plan.ts";
 import { MAX_WORD_ATTEMPTS } from "./decisions.ts";
-import type { Decision } from "./events.ts";
-import { type Outcome, runHostStep } from "./host-step.ts";
 import { rollbackStep } from "./rollback.ts";
-import { forksOf, type RunContext } from "./run-context.ts";
+import type { RunContext } from "./run-context.ts";
+import { runStep } from "./run-step.ts";
 import { resolveUnknown } from "./unknown.ts";
 
 /** Where the step loop stopped: at its end, or at a step (stopped by a person, failed, or refused). */
@@ -33,6 +31,14 @@ export async function runSteps(ctx: RunContext): Promise<FlowEnd> {
     if (prior === "ok" || prior === "skipped" || prior === "not-applicable") continue;
     if (step.skipped) {
       ctx.asker.decide(step.id, { kind: "skip", reason: step.skipped });
+      continue;
+    }
+    // A gate runs after each batch of its rollout, never on its own.
+    if (step.gateOf !== undefined) {
+      ctx.asker.decide(step.id, {
+        kind: "skip",
+        reason: `the gate of step ${step.gateOf}, which did not run`,
+      });
       continue;
     }
     const unknown = hostsIn(ctx, step, "unknown");
@@ -100,91 +106,8 @@ async function confirmWord(ctx: RunContext, step: PlannedStep): Promise<"run" | 
   return "refused";
 }
 
-/**
- * A step on its machines, in parallel: then, until it is done, what its outcome asks for (machines
- * in an unknown state decided about, failed ones retried, rolled back, skipped, or the run stopped).
- */
-async function runStep(ctx: RunContext, step: PlannedStep): Promise<"done" | "aborted" | "failed"> {
-  ctx.emit({ type: "step-started", at: ctx.now(), stepId: step.id, hosts: step.targets.map((t) => t.host) });
-  let pending = step.targets.filter((t) => !doneOn(ctx, step, t));
-  for (;;) {
-    const results = await mapLimit(pending, forksOf(ctx.opts), (t) => runHostStep(ctx, step, t));
-    if (ctx.signal.aborted) return "aborted";
-    // A machine whose command's fate is unknown is decided about before anything else happens there.
-    const lost = hostsWith(pending, results, "unknown");
-    if (lost.length > 0 && (await resolveUnknown(ctx, step, lost)) === "abort") return "aborted";
-    const again = pending.filter((t) => ctx.state().steps[step.id]?.hosts[t.host]?.status === "pending");
-    const failed = pending.filter((_, i) => results[i] === "failed");
-    if (failed.length === 0 && again.length > 0) {
-      pending = again;
-      continue;
-    }
-    if (failed.length === 0) {
-      const hosts = Object.values(ctx.state().steps[step.id]?.hosts ?? {});
-      const none = hosts.length > 0 && hosts.every((h) => h.status === "not-applicable");
-      ctx.emit({
-        type: "step-finished",
-        at: ctx.now(),
-        stepId: step.id,
-        status: none ? "not-applicable" : "ok",
-      });
-      return "done";
-    }
-    if (step.keepGoing) {
-      ctx.emit({ type: "step-finished", at: ctx.now(), stepId: step.id, status: "failed", goesOn: true });
-      return "done";
-    }
-    const next = await afterFailure(ctx, step, failed);
-    if (next === "retry") pending = [...failed, ...again];
-    else return next;
-  }
-}
-
-/**
- * Asks what to do about the machines that failed. A rollback of some machines leaves the question open
- * (the operator may then retry, skip or stop); of all of them, it ends the step and the run.
- */
-async function afterFailure(
-  ctx: RunContext,
-  step: PlannedStep,
-  failed: PlannedTarget[],
-): Promise<"retry" | "done" | "failed"> {
-  let d: Decision;
-  for (;;) {
-    d = await ctx.asker.afterFailure(
-      step,
-      failed.map((t) => t.host),
-    );
-    if (d.kind !== "rollback") break;
-    const all = step.targets.map((t) => t.host);
-    const hosts = d.hosts ?? all;
-    await rollbackStep(ctx, step, hosts);
-    if (all.every((h) => hosts.includes(h))) {
-      ctx.emit({ type: "step-finished", at: ctx.now(), stepId: step.id, status: "rolled-back" });
-      return "failed";
-    }
-  }
-  if (d.kind === "retry") return "retry";
-  if (d.kind === "skip") {
-    ctx.emit({ type: "step-finished", at: ctx.now(), stepId: step.id, status: "skipped" });
-    return "done";
-  }
-  ctx.emit({ type: "step-finished", at: ctx.now(), stepId: step.id, status: "failed" });
-  // A step failed and the run stops there: whoever chose to stop, the run failed (exit 1).
-  return "failed";
-}
-
-function doneOn(ctx: RunContext, step: PlannedStep, t: PlannedTarget): boolean {
-  const status = ctx.state().steps[step.id]?.hosts[t.host]?.status;
-  return status === "ok" || status === "not-applicable";
-}
-
 function hostsIn(ctx: RunContext, step: PlannedStep, status: string): string[] {
   return step.targets
     .filter((t) => ctx.state().steps[step.id]?.hosts[t.host]?.status === status)
     .map((t) => t.host);
-}
-
-function hostsWith(targets: PlannedTarget[], results: Outcome[], outcome: Outcome): string[] {
-  return targets.filter((_, i) => results[i] === outcome).map((t) => t.host);
 }

@@ -31,6 +31,8 @@ export interface StepState {
   skipReason?: string;
   /** Which start of the run (see RunState.segment) finished it ok: this runner's, or an earlier one's. */
   doneIn?: number;
+  /** The batch of a rolled-out step that runs (or pauses before it runs), since `since`. */
+  batch?: { index: number; of: number; hosts: string[]; since: string; pauseMs?: number };
 }
 
 export interface Refusal {
@@ -90,6 +92,13 @@ export function reduceRun(state: RunState, event: EngineEvent): RunState {
         ...s,
         status: "running",
       }));
+    case "batch-started": {
+      const { batch: index, of, hosts, at, pauseMs } = event;
+      return updateStep(state, event.stepId, (s) => ({
+        ...s,
+        batch: { index, of, hosts, since: at, ...(pauseMs !== undefined ? { pauseMs } : {}) },
+      }));
+    }
     case "question":
       return {
         ...state,

@@ -108,7 +108,21 @@ export interface PlannedStep {
   keepGoing?: boolean;
   /** Why a step with actions runs nowhere (every action's when= is false), if so. */
   skipped?: string;
+  /** Its machines in batches, as planned (see Rollout); absent: all at once. */
+  rollout?: PlannedRollout;
+  /** This step is the gate of that step's rollout: it runs after each batch of it, not on its own. */
+  gateOf?: string;
   source: SourcePos;
+}
+
+export interface PlannedRollout {
+  /** Machine names, batch by batch, in the order they run. */
+  batches: string[][];
+  /** Failed machines the rollout goes on with (0: the first failure stops it). */
+  maxFail: number;
+  pauseMs?: number;
+  /** Id of the gate step. */
+  gate?: string;
 }
 
 export interface PlannedPhase {

@@ -107,6 +107,23 @@ export interface Note {
   pos: SourcePos;
 }
 
+/** A count of machines, or a share of a step's machines. */
+export type MachineCount = { count: number } | { percent: number };
+
+/**
+ * How a step goes out to its machines a few at a time (serial=, max-fail=, pause=, gate= on one of
+ * its actions): batches of `serial` machines; after each, a pause and a read-only gate step.
+ */
+export interface Rollout {
+  serial: MachineCount;
+  /** Failed machines the rollout goes on with (default none: the first failure stops it). */
+  maxFail?: MachineCount;
+  pauseMs?: number;
+  /** Id of a read-only step that runs after each batch; the next batch starts once it passes. */
+  gate?: string;
+  pos: SourcePos;
+}
+
 export interface Step {
   id: string;
   title: string;
@@ -115,6 +132,7 @@ export interface Step {
   notes: Note[];
   actions: Action[];
   rollbacks: Rollback[];
+  rollout?: Rollout;
   pos: SourcePos;
 }
 

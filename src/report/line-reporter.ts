@@ -33,6 +33,8 @@ function linesOf(e: EngineEvent, steps: Steps, style: Style): string | undefined
       return `${style.heading(`runbook: ${e.title}`)}  run ${e.runId}${e.resumed ? " (resumed)" : ""}  plan ${e.planHash.slice(0, 16)}\n`;
     case "step-started":
       return `${style.bold(`==> [${stepNumber(steps.ids, e.stepId)}] ${steps.titles.get(e.stepId)}`)} ${style.dim(`#${e.stepId}`)}${e.hosts.length ? ` on ${e.hosts.join(", ")}` : " (manual)"}\n`;
+    case "batch-started":
+      return `${style.bold(`--- batch ${e.batch}/${e.of}`)} on ${e.hosts.join(", ")}${e.pauseMs ? ` (after a ${e.pauseMs / 1000}s pause)` : ""}\n`;
     case "decision":
       return decisionLine(e, steps, style);
     case "host-status":

@@ -63,6 +63,12 @@ function rowOf(e: EngineEvent): { step: string; host: string; what: string; by?:
       return { step: e.stepId ?? "", host: "", what: describeDecision(e.decision), by: e.by };
     case "step-started":
       return { step: e.stepId, host: e.hosts.join(", "), what: "started" };
+    case "batch-started":
+      return {
+        step: e.stepId,
+        host: e.hosts.join(", "),
+        what: `batch ${e.batch}/${e.of}${e.pauseMs ? ` after a ${e.pauseMs / 1000}s pause` : ""}`,
+      };
     case "host-status":
       if (e.status !== "unknown" && e.status !== "waiting") return undefined;
       return { step: e.stepId, host: e.host, what: `${e.status}${e.detail ? `: ${e.detail}` : ""}` };

@@ -103,6 +103,7 @@ export class RunStore {
       case "step-finished":
       case "command-sent":
       case "command-started":
+      case "batch-started":
         break;
     }
     // What the operator must see at once: a question, a refusal, the end.

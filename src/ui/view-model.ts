@@ -271,11 +271,23 @@ function statusLine(v: Omit<View, "status">, { snapshot, question: q, ui, mode }
         return { text: "connecting to the machines…", tone: "muted" };
       if (v.current && snapshot.run.steps[v.current]?.status === "running")
         return {
-          text: `running ${numbered(v.current)} · ${v.hostsDone}/${v.hostsTotal} machines done`,
+          text: `running ${numbered(v.current)}${batchText(snapshot.run.steps[v.current])} · ${v.hostsDone}/${v.hostsTotal} machines done`,
           tone: "running",
         };
       return { text: "working…", tone: "muted" };
   }
+}
+
+/** " · batch 2/4", or " · pausing 30s before batch 2/4" while none of the batch has started. */
+function batchText(step: RunState["steps"][string] | undefined): string {
+  const b = step?.batch;
+  if (!b) return "";
+  const pause = b.pauseMs;
+  const waiting =
+    pause !== undefined && b.hosts.every((h) => (step?.hosts[h]?.status ?? "pending") === "pending");
+  return waiting
+    ? ` · pausing ${pause / 1000}s before batch ${b.index}/${b.of}`
+    : ` · batch ${b.index}/${b.of}`;
 }
 
 export function hostList(hosts: string[], max = 4): string {
