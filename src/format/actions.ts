@@ -4,6 +4,7 @@ import {
   RISKS,
   type Risk,
   type Rollback,
+  type Rollout,
   type ShellAction,
   type SourcePos,
   type Wait,
@@ -12,6 +13,7 @@ import { type Attribute, type AttributeList, parseAttributes } from "./attribute
 import { parseDuration } from "./duration.ts";
 import { NAME } from "./front-matter.ts";
 import type { Block } from "./markdown-source.ts";
+import { ROLLOUT_KEYS, readRollout } from "./rollout-attributes.ts";
 import { didYouMean } from "./suggest.ts";
 
 const SHELL_LANGS = ["sh", "bash", "shell"];
@@ -35,15 +37,19 @@ const KEYS = {
     "capture",
     "expect",
     "keep-going",
+    ...ROLLOUT_KEYS,
   ],
-  file: [...COMMON, "file", "mode", "risk", "confirm"],
-  ts: [...COMMON, "risk", "confirm", "timeout", "retries", "retry-delay", "keep-going"],
+  file: [...COMMON, "file", "mode", "risk", "confirm", ...ROLLOUT_KEYS],
+  ts: [...COMMON, "risk", "confirm", "timeout", "retries", "retry-delay", "keep-going", ...ROLLOUT_KEYS],
   rollback: [...COMMON, "timeout"],
 } as const;
 type Kind = keyof typeof KEYS;
 const FLAGS = new Set(["background", "keep-going"]);
 
-export type ParsedBlock = { kind: "action"; action: Action } | { kind: "rollback"; rollback: Rollback };
+/** An action, with the rollout of its step when this action's attributes give one. */
+export type ParsedBlock =
+  | { kind: "action"; action: Action; rollout?: Rollout }
+  | { kind: "rollback"; rollback: Rollback };
 
 /** What a block with attributes gave: the action, or every problem found in it. */
 export interface BlockResult {
@@ -97,12 +103,16 @@ export function readCodeBlock(file: string, lines: string[], node: CodeBlock): B
     if (attrs.has(a.key)) problem(`attribute ${a.key} is given twice`, a.pos, "keep one of them");
     else attrs.set(a.key, a);
   }
-  const result = (block?: ParsedBlock): BlockResult => ({
-    block: errors.length === 0 ? block : undefined,
-    // In the order they stand in the attribute list.
-    errors: errors.sort((a, b) => (a.pos?.col ?? 0) - (b.pos?.col ?? 0)),
-    partial: errors.length === 0 ? undefined : block,
-  });
+  let rollout: Rollout | undefined;
+  const result = (parsed?: ParsedBlock): BlockResult => {
+    const block = parsed?.kind === "action" && rollout ? { ...parsed, rollout } : parsed;
+    return {
+      block: errors.length === 0 ? block : undefined,
+      // In the order they stand in the attribute list.
+      errors: errors.sort((a, b) => (a.pos?.col ?? 0) - (b.pos?.col ?? 0)),
+      partial: errors.length === 0 ? undefined : block,
+    };
+  };
   const kind: Kind | undefined = attrs.has("file")
     ? "file"
     : SHELL_LANGS.includes(lang)
@@ -178,6 +188,7 @@ export function readCodeBlock(file: string, lines: string[], node: CodeBlock): B
     const timeoutMs = duration("timeout");
     return result({ kind: "rollback", rollback: { on, when, pos, command: body, timeoutMs } });
   }
+  rollout = readRollout(str, posOf, errors);
   let riskText = str("risk") ?? "change";
   const badRisk = !(RISKS as readonly string[]).includes(riskText);
   if (badRisk) {

@@ -320,8 +320,19 @@ function parseFile(path: string, ctx: Context, stack: string[]): FileContent {
           }
           return;
         }
-        if (block.kind === "action") step.actions.push(block.action);
-        else step.rollbacks.push(block.rollback);
+        if (block.kind === "rollback") {
+          step.rollbacks.push(block.rollback);
+          return;
+        }
+        step.actions.push(block.action);
+        if (block.rollout && step.rollout) {
+          problem(
+            "bad-attribute",
+            `the rollout of step ${step.id} is already given on line ${step.rollout.pos.line}`,
+            block.rollout.pos,
+            "write serial=, max-fail=, pause= and gate= on one action of the step",
+          );
+        } else if (block.rollout) step.rollout = block.rollout;
         return;
       }
       case "blockquote": {

@@ -8,6 +8,7 @@ import {
   type SourcePos,
   type Step,
 } from "../model/runbook.ts";
+import { checkRollouts } from "./check-rollouts.ts";
 import { parseCondition } from "./condition.ts";
 import { misplacedValues } from "./shell-placements.ts";
 import { didYouMean, listNames, nearest, type SuggestBudget } from "./suggest.ts";
@@ -286,6 +287,7 @@ export function validateRunbook(rb: Runbook, opts: ValidateOptions = {}): void {
       attempt(() => checkKeepGoing(step));
     }
   }
+  errors.push(...checkRollouts(rb));
   if (errors.length > 0) throw new RunbookErrors(errors);
 }
 

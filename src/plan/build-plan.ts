@@ -25,6 +25,7 @@ import {
   type SourcePos,
   type Step,
 } from "../model/runbook.ts";
+import { markGates, planRollout } from "./rollout.ts";
 import { HostScope, MissingValueError, type PlanInputs, type RenderMode } from "./scope.ts";
 import { compileShell } from "./shell-script.ts";
 import { Targets } from "./targets.ts";
@@ -91,6 +92,7 @@ export function buildPlan(runbook: Runbook, inventory: Inventory, opts: PlanOpti
       return planStep(step, phase.id, runbook, targets, scopeFor, captured, order);
     }),
   }));
+  markGates(phases.flatMap((p) => p.steps));
 
   // Every machine the plan acts on: the runbook's roles, and any machine named with on=@name.
   const targeted = new Set(phases.flatMap((p) => p.steps.flatMap((s) => s.targets.map((t) => t.host))));
@@ -244,6 +246,12 @@ function planStep(
   };
   for (const t of planned.targets) if (t.prose === planned.prose) delete t.prose;
   if (step.actions.some(keepsGoing)) planned.keepGoing = true;
+  if (step.rollout && planned.targets.length > 0) {
+    planned.rollout = planRollout(
+      step.rollout,
+      planned.targets.map((t) => t.host),
+    );
+  }
   if (confirmSource) {
     planned.confirm = scopeFor(confirmSource.host).render(confirmSource.text, "text", confirmSource.pos).text;
   }

@@ -5,6 +5,7 @@ import type {
   PlanHost,
   PlannedAction,
   PlannedRollback,
+  PlannedRollout,
   PlannedStep,
   PlannedTarget,
 } from "../model/plan.ts";
@@ -89,6 +90,9 @@ function renderStep(step: PlannedStep, number: string, hosts: Map<string, PlanHo
     out.push(...indent(note.text, "       ").map((l, i) => (i === 0 ? `     ${mark}: ${l.trimStart()}` : l)));
   }
   if (step.confirm) out.push(`     ${style.danger(`requires typing "${step.confirm}" to run`)}`);
+  if (step.rollout) out.push(...rolloutLines(step.rollout).map((l) => `     ${style.warn(l)}`));
+  if (step.gateOf)
+    out.push(`     ${style.warn(`the gate of step ${step.gateOf}: runs after each of its batches`)}`);
   if (step.skipped) {
     out.push(`     ${style.dim(`skipped: ${step.skipped}`)}`);
     return out;
@@ -110,6 +114,23 @@ function renderStep(step: PlannedStep, number: string, hosts: Map<string, PlanHo
     for (const r of group.target.rollback) out.push(...renderRollback(r, style));
   }
   return out;
+}
+
+/** How a rolled-out step goes: its batches, what failure it tolerates, what runs between batches. */
+function rolloutLines(r: PlannedRollout): string[] {
+  const n = r.batches.length;
+  const machines = (k: number) => `${k} machine${k === 1 ? "" : "s"}`;
+  const lines = [
+    `rolled out in ${n} batch${n === 1 ? "" : "es"}: ${r.batches.map((b) => b.join(", ")).join(" | ")}`,
+  ];
+  lines.push(
+    r.maxFail === 0
+      ? "the first failed machine stops the rollout before the next batch"
+      : `goes on while at most ${machines(r.maxFail)} failed; one more stops it before the next batch`,
+  );
+  if (r.gate) lines.push(`after each batch: step ${r.gate}, which must pass before the rollout goes on`);
+  if (r.pauseMs && n > 1) lines.push(`a pause of ${formatDuration(r.pauseMs)} before each next batch`);
+  return lines;
 }
 
 /** Machines whose actions and rollbacks are identical, together, in inventory order. */

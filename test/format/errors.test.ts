@@ -56,7 +56,7 @@ const bodyCases: Case[] = [
     code: "unknown-attribute",
     message: 'unknown attribute "capture" on a file block',
     at: L(12, 31),
-    hint: "attributes here: on, when, file, mode, risk, confirm",
+    hint: "attributes here: on, when, file, mode, risk, confirm, serial, max-fail, pause, gate",
   },
   {
     name: "unknown role in on=, with a suggestion",
