@@ -11,6 +11,8 @@ command -v ssh-keygen >/dev/null 2>&1 || need_pkgs+=(openssh-client)
 command -v tmux >/dev/null 2>&1 || need_pkgs+=(tmux)
 command -v javac >/dev/null 2>&1 || need_pkgs+=(default-jdk-headless)
 command -v mvn >/dev/null 2>&1 || need_pkgs+=(maven)
+# The become tests run commands as another user through sudo (rules written by the tests).
+command -v sudo >/dev/null 2>&1 || need_pkgs+=(sudo)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   echo "installing ${need_pkgs[*]}" >&2
   as_root apt-get update -qq >&2

@@ -20,6 +20,7 @@ import { homedir } from "node:os";
 import { dirname, isAbsolute, join } from "node:path";
 import { $ } from "zx";
 import { errText } from "../util/err-text.ts";
+import { type Become, becomeScript, uploadAs } from "./become.ts";
 import { CommandLifecycle, cancelledBeforeStart, killGraceOf } from "./command-lifecycle.ts";
 import { READ_AND_RUN } from "./script-on-stdin.ts";
 import type { ExecOptions, ExecResult, Transport } from "./transport.ts";
@@ -50,6 +51,7 @@ export class LocalTransport implements Transport {
       throw new TransportError("closed", `the local transport of ${this.host} was closed`, this.host);
     if (opts.signal?.aborted) return cancelledBeforeStart();
     opts.onSend?.();
+    const sent = opts.become ? becomeScript(script, opts.become, killGraceOf(this.opts)) : script;
     const p = $({
       quiet: true,
       nothrow: true,
@@ -59,7 +61,7 @@ export class LocalTransport implements Transport {
       detached: true,
       cwd: this.home,
       env: { ...process.env, ...(this.opts.home ? { HOME: this.home } : {}) },
-      input: script.endsWith("\n") ? script : `${script}\n`,
+      input: sent.endsWith("\n") ? sent : `${sent}\n`,
       stdio: ["pipe", "pipe", "pipe"] as const,
     })`bash --noprofile --norc -c ${READ_AND_RUN}`;
     if (p.pid !== undefined) opts.onStart?.({ pid: p.pid, id: processId(p.pid) });
@@ -109,7 +111,8 @@ export class LocalTransport implements Transport {
       throw new TransportError("closed", `the local transport of ${this.host} was closed`, this.host);
   }
 
-  async upload(path: string, content: string, mode: number): Promise<void> {
+  async upload(path: string, content: string, mode: number, become?: Become): Promise<void> {
+    if (become) return uploadAs(this, path, content, mode, become);
     const full = path === "~" ? this.home : path.startsWith("~/") ? join(this.home, path.slice(2)) : path;
     const target = isAbsolute(full) ? full : join(this.home, full);
     const tmp = join(

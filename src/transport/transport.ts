@@ -1,4 +1,7 @@
 /** How the engine reaches a machine. One implementation per kind: local (zx) and ssh (ssh2). */
+import type { Become } from "./become.ts";
+
+export type { Become } from "./become.ts";
 
 export interface ExecOptions {
   /** Kill the command (and everything it started) after this long. */
@@ -17,6 +20,8 @@ export interface ExecOptions {
   onStart?(process: RemoteProcess): void;
   onStdout?(chunk: string): void;
   onStderr?(chunk: string): void;
+  /** Run it as this user of the machine, with sudo (see become.ts); absent: as the login user. */
+  become?: Become;
 }
 
 export interface RemoteProcess {
@@ -49,8 +54,11 @@ export interface Transport {
   prepare?(): Promise<void>;
   /** Reaches the machine now (host key, login), so a problem shows before any command runs. */
   open(): Promise<void>;
-  /** Writes a file on the machine, creating its directory; `~/` means the login user's home. */
-  upload(path: string, content: string, mode: number): Promise<void>;
+  /**
+   * Writes a file on the machine, creating its directory; `~/` means the login user's home, or with
+   * `become` that user's (who then owns the file).
+   */
+  upload(path: string, content: string, mode: number, become?: Become): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -13,6 +13,7 @@ import { userInfo } from "node:os";
 import type { Client } from "ssh2";
 import type { Host } from "../../model/inventory.ts";
 import { sleep } from "../../util/sleep.ts";
+import { type Become, becomeScript, uploadAs } from "../become.ts";
 import { cancelledBeforeStart, killGraceOf } from "../command-lifecycle.ts";
 import { checkIdentities } from "../identity-check.ts";
 import {
@@ -85,7 +86,8 @@ export class SshTransport implements Transport {
       opts.onSend?.();
       const ctx = this.execContext(client);
       const channel = await openExec(ctx, remoteCommand(this.wrapper));
-      return await follow(ctx, channel, script, opts);
+      const sent = opts.become ? becomeScript(script, opts.become, killGraceOf(this.opts)) : script;
+      return await follow(ctx, channel, sent, opts);
     } finally {
       this.slots.release();
     }
@@ -104,7 +106,8 @@ export class SshTransport implements Transport {
     await this.connection();
   }
 
-  async upload(path: string, content: string, mode: number): Promise<void> {
+  async upload(path: string, content: string, mode: number, become?: Become): Promise<void> {
+    if (become) return uploadAs(this, path, content, mode, become);
     const client = await this.connection();
     await this.files.upload(client, this.peer, path, content, mode);
   }
