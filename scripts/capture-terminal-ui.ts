@@ -296,6 +296,8 @@ async function unknown(): Promise<void> {
   const r = start("unknown-resume", `resume ${runId}`, { env });
   await capture("unknown", r, "State unknown", { timeoutMs: 30_000 });
   keys(r, "x");
+  await waitFor(r, "run stopped at");
+  keys(r, "q");
   await exitCode(r);
   kill(r);
 }
