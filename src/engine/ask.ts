@@ -1,6 +1,12 @@
 import { randomBytes } from "node:crypto";
 import type { PlannedStep } from "../model/plan.ts";
-import { type DecisionSource, type HostKeyAsked, type PassphraseAsked, RUNNER } from "./decisions.ts";
+import {
+  type BecomePasswordAsked,
+  type DecisionSource,
+  type HostKeyAsked,
+  type PassphraseAsked,
+  RUNNER,
+} from "./decisions.ts";
 import type { Decision, EngineEvent } from "./events.ts";
 import { describeCheck, mayRunAgain, type ProcessCheck } from "./process-check.ts";
 import type { Question } from "./questions.ts";
@@ -101,6 +107,18 @@ export class Asker {
         answer: v,
         decision: { kind: "passphrase", identity: q.identity, given: v !== undefined },
         by: source.passphrase ? undefined : RUNNER,
+      };
+    });
+  }
+
+  async becomePassword(q: BecomePasswordAsked): Promise<string | undefined> {
+    const source = this.source;
+    return this.ask(q, undefined, async (asked) => {
+      const v = source.becomePassword ? await source.becomePassword(q, asked) : undefined;
+      return {
+        answer: v,
+        decision: { kind: "become-password", users: q.users, given: v !== undefined },
+        by: source.becomePassword ? undefined : RUNNER,
       };
     });
   }

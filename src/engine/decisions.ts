@@ -10,6 +10,7 @@ export interface Asked {
 
 export type HostKeyAsked = Extract<Question, { kind: "host-key" }>;
 export type PassphraseAsked = Extract<Question, { kind: "passphrase" }>;
+export type BecomePasswordAsked = Extract<Question, { kind: "become-password" }>;
 
 /**
  * Everything the engine asks. The terminal UI, `--yes` and scripts each supply one; the engine never
@@ -54,6 +55,8 @@ export interface DecisionSource {
   hostKey?(q: HostKeyAsked, asked?: Asked): Promise<boolean>;
   /** The passphrase of an encrypted key file; undefined when none can be had. */
   passphrase?(q: PassphraseAsked, asked?: Asked): Promise<string | undefined>;
+  /** The sudo password for become:/as=; undefined when none can be had. */
+  becomePassword?(q: BecomePasswordAsked, asked?: Asked): Promise<string | undefined>;
 }
 
 /** Wrong confirmation words typed before a destructive step is refused. */
@@ -74,6 +77,8 @@ export interface AutoDecisionOptions {
   secrets?: Record<string, string>;
   /** An encrypted key's passphrase (RUNBOOK_SSH_PASSPHRASE); without it such keys are refused. */
   passphrase?: string;
+  /** The sudo password for become:/as= (RUNBOOK_BECOME_PASSWORD); without it sudo must not ask. */
+  becomePassword?: string;
 }
 
 /**
@@ -114,6 +119,12 @@ export function autoDecisions(opts: AutoDecisionOptions): DecisionSource {
     ...(opts.passphrase === undefined
       ? {}
       : { passphrase: async (q: PassphraseAsked) => (q.attempt === 1 ? opts.passphrase : undefined) }),
+    ...(opts.becomePassword === undefined
+      ? {}
+      : {
+          becomePassword: async (q: BecomePasswordAsked) =>
+            q.attempt === 1 ? opts.becomePassword : undefined,
+        }),
   };
 }
 
@@ -135,6 +146,12 @@ export function withSecrets(source: DecisionSource, secrets: Record<string, stri
       ? {
           passphrase: (q: PassphraseAsked, asked?: Asked) =>
             source.passphrase?.(q, asked) ?? Promise.resolve(undefined),
+        }
+      : {}),
+    ...(source.becomePassword
+      ? {
+          becomePassword: (q: BecomePasswordAsked, asked?: Asked) =>
+            source.becomePassword?.(q, asked) ?? Promise.resolve(undefined),
         }
       : {}),
   };

@@ -52,6 +52,8 @@ export type Decision =
   /** A secret or a key's passphrase was given, or not (never its value). */
   | { kind: "secret"; name: string; given: boolean }
   | { kind: "passphrase"; identity: string; given: boolean }
+  /** The sudo password to become these users was given, or not (never its value). */
+  | { kind: "become-password"; users: string[]; given: boolean }
   /** When the run stops: the completed steps chosen to roll back, newest first. */
   | { kind: "roll-back-steps"; stepIds: string[] }
   /** Back from a destructive step's word to the question before it. */

@@ -5,6 +5,7 @@ import {
   type PlannedStep,
   type PlannedTarget,
 } from "../model/plan.ts";
+import { asUser } from "../transport/become.ts";
 import { type Transport, TransportError } from "../transport/transport.ts";
 import type { HostStatus } from "./events.ts";
 import { type ActionContext, executeAction } from "./execute-action.ts";
@@ -65,8 +66,9 @@ export async function runHostStep(
   } catch (e) {
     return finished("failed", { exitCode: null, error: (e as Error).message, refused: refusedBy(e) });
   }
-  const actx = actionContext(ctx, step, host, transport, streams);
   for (const action of target.actions) {
+    const become = ctx.session.become(action.as);
+    const actx = actionContext(ctx, step, host, become ? asUser(transport, become) : transport, streams);
     let outcome: Awaited<ReturnType<typeof executeAction>>;
     try {
       outcome = await executeAction(filled(action, actx.late), actx);

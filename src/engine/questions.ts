@@ -12,6 +12,11 @@ export type Question =
   | { kind: "host-key"; host: string; address: string; port: number; keyType: string; fingerprint: string }
   /** The passphrase of an encrypted key file (never journaled); `attempt` > 1 after a wrong one. */
   | { kind: "passphrase"; host: string; identity: string; attempt: number }
+  /**
+   * sudo on these machines asks for a password to run commands as these users (become:, as=); never
+   * journaled. `attempt` > 1 after sudo refused the one given.
+   */
+  | { kind: "become-password"; hosts: string[]; users: string[]; attempt: number }
   /** Before a step runs: run it, skip it (with a reason), roll back a finished step, or stop. */
   | { kind: "before-step"; stepId: string }
   /** A destructive step's confirmation word; `attempt` > 1 after a wrong one. */
@@ -36,6 +41,7 @@ export function questionStep(q: Question | undefined): string | undefined {
     case "secret":
     case "host-key":
     case "passphrase":
+    case "become-password":
     case "rollback-on-abort":
     case undefined:
       return undefined;

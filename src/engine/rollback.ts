@@ -1,4 +1,5 @@
 import type { PlannedStep } from "../model/plan.ts";
+import type { Become } from "../transport/transport.ts";
 import { mapLimit } from "../util/map-limit.ts";
 import { exitText } from "./execute-action.ts";
 import { outputOf } from "./host-step.ts";
@@ -17,6 +18,7 @@ export async function rollbackStep(ctx: RunContext, step: PlannedStep, hosts: st
         for (const r of t.rollback) {
           const res = await transport.exec(scriptOf(r.run, lateValues(ctx, t.host)), {
             timeoutMs: r.timeoutMs,
+            ...become(ctx, r.as),
             onStdout: (x) => streams.write("stdout", x),
             onStderr: (x) => streams.write("stderr", x),
           });
@@ -46,4 +48,9 @@ export function actedOn(ctx: RunContext, step: PlannedStep): string[] {
   return step.targets
     .map((t) => t.host)
     .filter((h) => ctx.state().steps[step.id]?.hosts[h]?.status !== "not-applicable");
+}
+
+function become(ctx: RunContext, user: string | undefined): { become?: Become } {
+  const b = ctx.session.become(user);
+  return b ? { become: b } : {};
 }

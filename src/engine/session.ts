@@ -1,9 +1,11 @@
 import type { Plan, PlanHost } from "../model/plan.ts";
+import { asUser } from "../transport/become.ts";
 import { rememberPassphrases } from "../transport/ssh/ssh-transport.ts";
-import { type Transport, TransportError } from "../transport/transport.ts";
+import { type Become, type Transport, TransportError } from "../transport/transport.ts";
 import { mapLimit } from "../util/map-limit.ts";
 import { sleep } from "../util/sleep.ts";
 import type { Asker } from "./ask.ts";
+import { checkBecome } from "./become-check.ts";
 import { acquireLock, type LockInfo, releaseLock } from "./lock.ts";
 import type { Masker } from "./masker.ts";
 import { forksOf, type RunOptions, type TransportQuestions } from "./run-context.ts";
@@ -18,11 +20,13 @@ export class Session {
   private readonly hosts: Map<string, PlanHost>;
   private readonly questions: TransportQuestions;
   private readonly locked: string[] = [];
+  /** The sudo password for become:/as=, when a machine asked for one (never in an event). */
+  private becomePassword?: string;
 
   constructor(
     private readonly plan: Plan,
     private readonly opts: RunOptions,
-    asker: Asker,
+    private readonly asker: Asker,
     private readonly masker: Masker,
   ) {
     this.hosts = new Map(plan.hosts.map((h) => [h.name, h]));
@@ -61,7 +65,23 @@ export class Session {
   async preflight(): Promise<Refusal[]> {
     const prepared = await this.eachHost(async (t) => t.prepare?.());
     if (prepared.length > 0) return prepared;
-    return this.eachHost(async (t) => t.open());
+    const opened = await this.eachHost(async (t) => t.open());
+    if (opened.length > 0) return opened;
+    const become = await checkBecome({
+      plan: this.plan,
+      asker: this.asker,
+      masker: this.masker,
+      connect: (h) => this.connect(h),
+      each: (hosts, f) => mapLimit(hosts, forksOf(this.opts), f),
+    });
+    this.becomePassword = become.password;
+    return become.refusals;
+  }
+
+  /** How to run a command as `user` here (the password, if sudo asked for one before step 1). */
+  become(user: string | undefined): Become | undefined {
+    if (user === undefined) return undefined;
+    return this.becomePassword === undefined ? { user } : { user, password: this.becomePassword };
   }
 
   /**
@@ -72,7 +92,7 @@ export class Session {
   async lockAll(info: LockInfo, breakStale: boolean): Promise<Refusal | undefined> {
     for (const h of [...this.plan.hosts].sort((a, b) => lockOrder(a).localeCompare(lockOrder(b)))) {
       try {
-        const r = await acquireLock(await this.connect(h.name), h.name, info, { breakStale });
+        const r = await acquireLock(await this.lockTransport(h), h.name, info, { breakStale });
         if (!r.ok) return { host: h.name, reason: r.reason };
         this.locked.push(h.name);
       } catch (e) {
@@ -85,11 +105,21 @@ export class Session {
   async releaseAll(runId: string): Promise<void> {
     await mapLimit(this.locked, forksOf(this.opts), async (name) => {
       try {
-        await releaseLock(await this.connect(name), runId);
+        await releaseLock(await this.lockTransport(this.hosts.get(name) as PlanHost), runId);
       } catch {
         // An unreachable machine keeps its lock; it shows as stale to the next run on it.
       }
     });
+  }
+
+  /**
+   * Where a machine's lock is taken: in the home of the user its commands run as (become:), so every
+   * operator who becomes that user finds the same lock, whoever they log in as.
+   */
+  private async lockTransport(h: PlanHost): Promise<Transport> {
+    const t = await this.connect(h.name);
+    const become = this.become(h.become);
+    return become ? asUser(t, become) : t;
   }
 
   /** f on every machine, at most --forks at once, their starts paced (a fleet is not logged into at once). */
@@ -137,5 +167,5 @@ function pacer(ms: number): () => Promise<void> {
 
 /** Locks are taken in one order shared by every runner: by login, then address and port. */
 function lockOrder(h: PlanHost): string {
-  return `${h.transport}:${h.user ?? ""}@${h.address}:${String(h.port).padStart(5, "0")}:${h.name}`;
+  return `${h.transport}:${h.become ?? h.user ?? ""}@${h.address}:${String(h.port).padStart(5, "0")}:${h.name}`;
 }

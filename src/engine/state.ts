@@ -239,6 +239,7 @@ function decided(state: RunState, event: EventOf<"decision">): RunState {
     case "host-key":
     case "secret":
     case "passphrase":
+    case "become-password":
     case "roll-back-steps":
     case "back":
       return state;

@@ -1,4 +1,5 @@
 import { type ErrorCode, RunbookError } from "../model/errors.ts";
+import { USER_NAME } from "../model/inventory.ts";
 import {
   type Action,
   RISKS,
@@ -19,7 +20,7 @@ import { didYouMean } from "./suggest.ts";
 const SHELL_LANGS = ["sh", "bash", "shell"];
 const TS_LANGS = ["ts", "typescript"];
 
-const COMMON = ["on", "when"];
+const COMMON = ["on", "when", "as"];
 const KEYS = {
   shell: [
     ...COMMON,
@@ -171,6 +172,7 @@ export function readCodeBlock(file: string, lines: string[], node: CodeBlock): B
     .map((s) => s.trim())
     .filter((s) => s !== "");
   const when = str("when");
+  const as = readAs(str("as"), posOf("as"), errors);
   const body = node.value.endsWith("\n") || node.value === "" ? node.value : `${node.value}\n`;
   const duration = (key: string) => {
     const v = str(key);
@@ -186,7 +188,7 @@ export function readCodeBlock(file: string, lines: string[], node: CodeBlock): B
 
   if (kind === "rollback") {
     const timeoutMs = duration("timeout");
-    return result({ kind: "rollback", rollback: { on, when, pos, command: body, timeoutMs } });
+    return result({ kind: "rollback", rollback: { on, when, ...as, pos, command: body, timeoutMs } });
   }
   rollout = readRollout(str, posOf, errors);
   let riskText = str("risk") ?? "change";
@@ -228,6 +230,7 @@ export function readCodeBlock(file: string, lines: string[], node: CodeBlock): B
           kind: "file",
           on,
           when,
+          ...as,
           pos,
           path,
           content: node.value === "" ? "" : body,
@@ -246,6 +249,7 @@ export function readCodeBlock(file: string, lines: string[], node: CodeBlock): B
           kind: "ts",
           on,
           when,
+          ...as,
           pos,
           code: node.value,
           risk,
@@ -276,6 +280,7 @@ export function readCodeBlock(file: string, lines: string[], node: CodeBlock): B
         kind: "shell",
         on,
         when,
+        ...as,
         pos,
         command: body,
         risk,
@@ -303,6 +308,23 @@ export function readCodeBlock(file: string, lines: string[], node: CodeBlock): B
       return result({ kind: "action", action });
     }
   }
+}
+
+/** `as=`: a user name, or a template the plan fills in per machine (and checks then). */
+function readAs(value: string | undefined, pos: SourcePos, errors: RunbookError[]): { as?: string } {
+  if (value === undefined) return {};
+  if (!value.includes("{{") && !USER_NAME.test(value)) {
+    errors.push(
+      new RunbookError(
+        "bad-attribute",
+        `as=${value} is not a user name`,
+        pos,
+        "write the user the command runs as, such as as=rocketmq",
+      ),
+    );
+    return {};
+  }
+  return { as: value };
 }
 
 function readWait(

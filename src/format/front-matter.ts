@@ -20,7 +20,7 @@ export interface FrontMatter {
 
 const TOP_KEYS = ["title", "summary", "confirm", "roles", "groups", "vars"] as const;
 const VAR_KEYS = ["default", "describe", "choices", "pattern", "secret", "raw"] as const;
-const ROLE_KEYS = ["describe", "vars", "optional"] as const;
+const ROLE_KEYS = ["describe", "vars", "optional", "become"] as const;
 export const NAME = /^[a-z_][a-z0-9_]*$/;
 export const ROLE_NAME = /^[a-z0-9][a-z0-9_-]*$/;
 
@@ -131,10 +131,13 @@ function readRoles(
         role.describe = attempt(errors, () => y.string(value, `describe of role ${name}`), undefined);
       else if (key === "optional")
         role.optional = attempt(errors, () => y.bool(value, `optional of role ${name}`), undefined);
+      else if (key === "become")
+        role.become = attempt(errors, () => y.string(value, `become of role ${name}`), undefined);
       else role.vars = attempt(errors, () => readValues(y, value, `vars of role ${name}`, errors), {});
     }
     if (role.describe === undefined) delete role.describe;
     if (role.optional === undefined) delete role.optional;
+    if (role.become === undefined) delete role.become;
     return role;
   });
 }

@@ -279,6 +279,7 @@ export function validateRunbook(rb: Runbook, opts: ValidateOptions = {}): void {
         attempt(() => checkWhen(rb2.when, rb2.pos));
         if (rb2.when?.includes("{{")) attempt(() => checkTemplate(rb2.when as string, rb2.pos, local, "at"));
         attempt(() => checkTemplate(rb2.command, bodyPos(rb2.pos), local));
+        if (rb2.as?.includes("{{")) attempt(() => checkTemplate(rb2.as as string, rb2.pos, local, "at"));
         attempt(() => checkPlacements(rb2.command, bodyPos(rb2.pos)));
       }
       // The step's prose may name what the step itself captures (shown as ⟨name⟩ until it runs).
@@ -313,6 +314,7 @@ function actionTexts(action: Action): [string, SourcePos, "within" | "at"][] {
     if (t !== undefined) out.push([t, action.pos, "at"]);
   };
   push(action.confirm);
+  push(action.as);
   switch (action.kind) {
     case "shell":
       out.push([action.command, bodyPos(action.pos), "within"]);

@@ -7,7 +7,7 @@ import { NAME, ROLE_NAME } from "../format/front-matter.ts";
 import { didYouMean } from "../format/suggest.ts";
 import { isMap, YamlSource } from "../format/yaml-source.ts";
 import { RunbookError } from "../model/errors.ts";
-import type { Host, Inventory, TransportKind } from "../model/inventory.ts";
+import { type Host, type Inventory, type TransportKind, USER_NAME } from "../model/inventory.ts";
 import type { Scalar } from "../model/runbook.ts";
 import { currentUser } from "../util/current-user.ts";
 
@@ -21,6 +21,7 @@ const HOST_KEYS = [
   "agent",
   "known_hosts",
   "roles",
+  "become",
   "vars",
 ] as const;
 const TRANSPORTS: TransportKind[] = ["local", "ssh"];
@@ -194,10 +195,30 @@ function readHost(
     agent: fields.has("agent") ? y.bool(fields.get("agent") ?? null, `agent of ${name}`) : false,
     knownHosts: knownHosts ? expandHome(knownHosts) : undefined,
     roles,
+    ...becomeOf(y, name, fields.get("become")),
     vars: fields.has("vars") ? readVars(y, fields.get("vars") ?? null, `vars of ${name}`) : {},
     pos,
     ...(Object.keys(keyPos).length > 0 ? { keyPos } : {}),
   };
+}
+
+/** `become:` of a machine: a user name, checked here so a typo is an error with its line. */
+function becomeOf(
+  y: YamlSource,
+  name: string,
+  node: Parameters<YamlSource["entries"]>[0] | undefined,
+): { become?: string } {
+  if (node === undefined) return {};
+  const user = y.text(node, `become of ${name}`, "write the user its commands run as, such as rocketmq");
+  if (!USER_NAME.test(user)) {
+    throw new RunbookError(
+      "inventory",
+      `become of ${name} is "${user}", which is not a user name`,
+      y.nodePos(node),
+      "write the name of a user of that machine, such as rocketmq",
+    );
+  }
+  return { become: user };
 }
 
 function readVars(

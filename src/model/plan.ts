@@ -37,6 +37,8 @@ export interface PlannedWait {
 interface PlannedBase {
   source: SourcePos;
   risk: Risk;
+  /** The machine's user it runs as, through sudo; absent: the login user. */
+  as?: string;
   /** Late-bound variables (captured during the run, or secrets) still written ⟨name⟩ in the text. */
   deferred: string[];
 }
@@ -80,6 +82,8 @@ export interface PlannedRollback {
   run: ShellRun;
   timeoutMs: number;
   deferred: string[];
+  /** The machine's user it runs as, through sudo; absent: the login user. */
+  as?: string;
 }
 
 /** What one step does on one machine. */
@@ -138,6 +142,8 @@ export interface PlanHost {
   address: string;
   port: number;
   user?: string;
+  /** The user the machine's commands run as unless an action says otherwise; its lock is theirs. */
+  become?: string;
   roles: string[];
   /** Every declared variable as resolved on this machine; secrets are omitted. */
   vars: Record<string, string>;

@@ -28,6 +28,8 @@ export interface RoleDecl {
   describe?: string;
   /** The runbook acts on such machines when the inventory has them (an on-call runbook for every layout). */
   optional?: boolean;
+  /** The user the role's machines run commands as (may use variables), unless the inventory says. */
+  become?: string;
   vars: Record<string, Scalar>;
   pos: SourcePos;
 }
@@ -50,6 +52,8 @@ interface ActionBase {
   /** Raw `on=` selectors, e.g. ["nameserver", "@a"]. */
   on: string[];
   when?: string;
+  /** `as=`: the user it runs as on the machine, through sudo (may use variables). */
+  as?: string;
   pos: SourcePos;
 }
 

@@ -25,6 +25,7 @@ import {
   type SourcePos,
   type Step,
 } from "../model/runbook.ts";
+import { actionBecome, machineBecome } from "./become.ts";
 import { markGates, planRollout } from "./rollout.ts";
 import { HostScope, MissingValueError, type PlanInputs, type RenderMode } from "./scope.ts";
 import { compileShell } from "./shell-script.ts";
@@ -118,6 +119,7 @@ export function buildPlan(runbook: Runbook, inventory: Inventory, opts: PlanOpti
       address: h.address,
       port: h.port,
       user: h.user,
+      ...becomeField(machineBecome(runbook, scope)),
       roles: h.roles,
       vars,
     };
@@ -196,7 +198,9 @@ function planStep(
     for (const host of targets.resolve(action.on, action.pos)) {
       const scope = scopeFor(host.name);
       if (!applies(action.when, scope, action.pos)) continue;
-      target(host.name).actions.push(planAction(action, scope));
+      const planned = planAction(action, scope);
+      const as = actionBecome(action.as, machineBecome(runbook, scope), scope, action.pos);
+      target(host.name).actions.push(as ? { ...planned, as } : planned);
       if (RISKS.indexOf(action.risk) > RISKS.indexOf(risk)) risk = action.risk;
       if (action.risk === "destructive" && !confirmSource) {
         confirmSource = {
@@ -220,6 +224,8 @@ function planStep(
         timeoutMs: rb.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
         deferred: r.deferred,
       };
+      const as = actionBecome(rb.as, machineBecome(runbook, scope), scope, rb.pos);
+      if (as) planned.as = as;
       // A rollback only makes sense where the step did something.
       if (byHost.has(host.name) || step.actions.length === 0) target(host.name).rollback.push(planned);
     }
@@ -407,4 +413,8 @@ function renderProse(text: string, scopes: HostScope[], pos: SourcePos): string 
       return values.size === 1 ? ([...values][0] as string) : whole;
     })
     .join("");
+}
+
+function becomeField(user: string | undefined): { become?: string } {
+  return user === undefined ? {} : { become: user };
 }

@@ -31,6 +31,8 @@ export function describeDecision(d: Decision): string {
       return d.given
         ? `gave the passphrase of ${d.identity}`
         : `did not give the passphrase of ${d.identity}`;
+    case "become-password":
+      return `${d.given ? "gave" : "did not give"} the sudo password to run commands as ${d.users.join(", ")}`;
     case "roll-back-steps":
       return d.stepIds.length > 0 ? `roll back ${d.stepIds.join(", ")}` : "roll back nothing";
   }

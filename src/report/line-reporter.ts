@@ -82,6 +82,7 @@ function decisionLine(
     case "back":
     case "secret":
     case "passphrase":
+    case "become-password":
       return undefined;
     case "host-key":
       return `${(d.accepted ? style.warn : style.danger)(`... ${describeDecision(d)} (${e.by})`)}\n`;

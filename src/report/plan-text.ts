@@ -66,7 +66,8 @@ function skippedCount(steps: PlannedStep[]): string {
 
 function hostLine(h: PlanHost): string {
   const where = h.transport === "local" ? "local" : `${h.user ? `${h.user}@` : ""}${h.address}:${h.port}`;
-  return `${h.name.padEnd(12)} ${where.padEnd(28)} roles: ${h.roles.join(", ")}`;
+  const become = h.become ? `  runs as ${h.become}` : "";
+  return `${h.name.padEnd(12)} ${where.padEnd(28)} roles: ${h.roles.join(", ")}${become}`;
 }
 
 function renderStep(step: PlannedStep, number: string, hosts: Map<string, PlanHost>, style: Style): string[] {
@@ -155,6 +156,7 @@ function renderAction(a: PlannedAction, style: Style): string[] {
     case "shell": {
       out.push(...prefixLines(a.command, `       ${style.dim("$")} `, "         "));
       const facts: string[] = [];
+      if (a.as) facts.push(style.warn(`as ${a.as}`));
       if (a.risk !== "change") facts.push(style.risk(a.risk, a.risk));
       if (a.background) facts.push(`background${a.log ? ` (output to ${a.log})` : ""}`);
       if (a.wait) facts.push(`wait: ${waitText(a.wait)} within ${formatDuration(a.wait.timeoutMs)}`);
@@ -168,7 +170,8 @@ function renderAction(a: PlannedAction, style: Style): string[] {
       break;
     }
     case "file": {
-      out.push(`       ${style.dim("write")} ${a.path} ${style.dim(`(mode ${a.mode})`)}${tag}`);
+      const owner = a.as ? `, as ${a.as}` : "";
+      out.push(`       ${style.dim("write")} ${a.path} ${style.dim(`(mode ${a.mode}${owner})`)}${tag}`);
       out.push(
         ...prefixLines(
           a.content.replace(/\n$/, ""),
@@ -179,7 +182,7 @@ function renderAction(a: PlannedAction, style: Style): string[] {
       break;
     }
     case "ts": {
-      out.push(`       ${style.dim("ts")}${tag}`);
+      out.push(`       ${style.dim("ts")}${a.as ? ` ${style.warn(`(commands as ${a.as})`)}` : ""}${tag}`);
       out.push(
         ...prefixLines(
           a.code.replace(/\n$/, ""),
@@ -194,7 +197,12 @@ function renderAction(a: PlannedAction, style: Style): string[] {
 }
 
 function renderRollback(r: PlannedRollback, style: Style): string[] {
-  return prefixLines(r.command, `       ${style.warn("rollback")} ${style.dim("$")} `, "                  ");
+  const as = r.as ? ` (as ${r.as})` : "";
+  return prefixLines(
+    r.command,
+    `       ${style.warn(`rollback${as}`)} ${style.dim("$")} `,
+    " ".repeat(18 + as.length),
+  );
 }
 
 function waitText(w: NonNullable<Extract<PlannedAction, { kind: "shell" }>["wait"]>): string {

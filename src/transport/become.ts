@@ -15,6 +15,7 @@
  * journal. `-k` makes sudo read the password even where it has cached credentials, so the password
  * line is never taken for the script; the password was checked before the run (see BECOME_CHECK).
  */
+import { USER_NAME } from "../model/inventory.ts";
 import { shellQuote } from "../util/shell-quote.ts";
 import { type Transport, TransportError } from "./transport.ts";
 
@@ -24,13 +25,10 @@ export interface Become {
   password?: string;
 }
 
-/** A user name sudo -u takes as a name (not `#uid`, no option, no shell syntax). */
-export const BECOME_USER = /^[a-z_][a-z0-9_.-]*\$?$/i;
-
 /** Exit code of a script that could not become its user (sudo refused). */
 export const BECOME_FAILED = 125;
 
-function asUser(graceMs: number): string {
+function userShell(graceMs: number): string {
   const grace = Math.max(1, Math.ceil(graceMs / 1000));
   return `__rb_s=$(cat) || exit ${BECOME_FAILED}
 exec </dev/null
@@ -60,8 +58,8 @@ function sudo(user: string, withPassword: boolean): string {
 
 /** `script`, to be run by the login user's bash, running as `become.user`. */
 export function becomeScript(script: string, become: Become, graceMs: number): string {
-  if (!BECOME_USER.test(become.user)) throw new Error(`not a user name: ${become.user}`);
-  const run = `bash --noprofile --norc -c ${shellQuote(asUser(graceMs))} bash`;
+  if (!USER_NAME.test(become.user)) throw new Error(`not a user name: ${become.user}`);
+  const run = `bash --noprofile --norc -c ${shellQuote(userShell(graceMs))} bash`;
   const u = shellQuote(become.user);
   const fail = `echo "runbook: cannot become ${become.user} here: sudo needs a password" >&2; exit ${BECOME_FAILED}`;
   const withPassword =
@@ -137,4 +135,16 @@ export async function uploadAs(
       t.host,
     );
   }
+}
+
+/** `t`, with every command and file as `become.user` (the actions of `as=`, a machine's `become:`). */
+export function asUser(t: Transport, become: Become): Transport {
+  return {
+    host: t.host,
+    exec: (script, opts = {}) => t.exec(script, { ...opts, become }),
+    upload: (path, content, mode) => t.upload(path, content, mode, become),
+    open: () => t.open(),
+    // The machine's connection is the run's, not this action's: closing it is the session's job.
+    close: async () => {},
+  };
 }

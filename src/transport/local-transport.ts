@@ -60,7 +60,7 @@ export class LocalTransport implements Transport {
       store: { stdout: new VoidChunks(), stderr: new VoidChunks(), stdall: new VoidChunks() } as never,
       detached: true,
       cwd: this.home,
-      env: { ...process.env, ...(this.opts.home ? { HOME: this.home } : {}) },
+      env: { ...commandEnv(), ...(this.opts.home ? { HOME: this.home } : {}) },
       input: sent.endsWith("\n") ? sent : `${sent}\n`,
       stdio: ["pipe", "pipe", "pipe"] as const,
     })`bash --noprofile --norc -c ${READ_AND_RUN}`;
@@ -142,6 +142,18 @@ export class LocalTransport implements Transport {
     this.closed = true;
     for (const cancel of [...this.running]) cancel();
   }
+}
+
+/**
+ * The runner's environment without what it was given for itself: secrets, the key passphrase and the
+ * sudo password reach a command only where the plan puts them, never through the environment.
+ */
+function commandEnv(): Record<string, string | undefined> {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([k]) => !/^RUNBOOK_(SECRET_|SSH_PASSPHRASE$|BECOME_PASSWORD$)/.test(k),
+    ),
+  );
 }
 
 /** The same identity the ssh wrapper reports (see PROCESS_ID): start time and boot id, from /proc. */

@@ -152,7 +152,12 @@ function useScreenKeys(c: Omit<KeyContext, "quit" | "exit">, runEnded: boolean):
   useEffect(() => {
     if (question?.kind === "confirm-word" && modal === "none")
       dispatch({ type: "open", modal: { kind: "confirm-word", text: "" } });
-    if ((question?.kind === "secret" || question?.kind === "passphrase") && modal === "none")
+    if (
+      (question?.kind === "secret" ||
+        question?.kind === "passphrase" ||
+        question?.kind === "become-password") &&
+      modal === "none"
+    )
       dispatch({ type: "open", modal: { kind: "secret", text: "" } });
   }, [question, modal, dispatch]);
 }

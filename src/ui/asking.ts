@@ -36,6 +36,14 @@ export type Question =
       attempt: number;
       answer(value: string | undefined): void;
     }
+  | {
+      kind: "become-password";
+      id: string;
+      hosts: string[];
+      users: string[];
+      attempt: number;
+      answer(value: string | undefined): void;
+    }
   | { kind: "host-key"; id: string; question: HostKeyShown; answer(accept: boolean): void };
 
 export interface HostKeyShown {
@@ -93,6 +101,15 @@ function asking(p: PendingQuestion, plan: Plan, bridge: DecisionBridge): Questio
       return { kind: q.kind, id: p.id, name: q.name, answer: to(q.kind) };
     case "passphrase":
       return { kind: q.kind, id: p.id, identity: q.identity, attempt: q.attempt, answer: to(q.kind) };
+    case "become-password":
+      return {
+        kind: q.kind,
+        id: p.id,
+        hosts: q.hosts,
+        users: q.users,
+        attempt: q.attempt,
+        answer: to(q.kind),
+      };
     case "host-key": {
       const { kind, ...shown } = q;
       return { kind, id: p.id, question: shown, answer: to(kind) };

@@ -1,4 +1,10 @@
-import type { Asked, DecisionSource, HostKeyAsked, PassphraseAsked } from "../engine/decisions.ts";
+import type {
+  Asked,
+  BecomePasswordAsked,
+  DecisionSource,
+  HostKeyAsked,
+  PassphraseAsked,
+} from "../engine/decisions.ts";
 import type { Decision } from "../engine/events.ts";
 import type { ProcessCheck } from "../engine/process-check.ts";
 import type { QuestionKind } from "../engine/questions.ts";
@@ -9,6 +15,7 @@ export interface Answers {
   secret: string | undefined;
   "host-key": boolean;
   passphrase: string | undefined;
+  "become-password": string | undefined;
   "before-step": Decision;
   "confirm-word": string | undefined;
   "after-failure": Decision;
@@ -92,6 +99,10 @@ export class DecisionBridge implements DecisionSource {
     return this.wait("passphrase", asked);
   }
 
+  becomePassword(_q: BecomePasswordAsked, asked?: Asked): Promise<string | undefined> {
+    return this.wait("become-password", asked);
+  }
+
   hostKey(_q: HostKeyAsked, asked?: Asked): Promise<boolean> {
     return this.wait("host-key", asked);
   }
@@ -112,6 +123,7 @@ function refusal(kind: QuestionKind): unknown {
     case "confirm-word":
     case "secret":
     case "passphrase":
+    case "become-password":
       return undefined;
     case "rollback-on-abort":
       return [];

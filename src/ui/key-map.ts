@@ -210,7 +210,8 @@ export const KEY_MAP: readonly Binding[] = [
   {
     keys: "",
     match: {},
-    when: (s) => asked("confirm-word")(s) || asked("secret")(s) || asked("passphrase")(s),
+    when: (s) =>
+      asked("confirm-word")(s) || asked("secret")(s) || asked("passphrase")(s) || asked("become-password")(s),
     label: "type, then Enter · Esc back",
   },
   {

@@ -266,6 +266,9 @@ function typedAnswer(c: KeyContext, intent: "submit" | "cancel", input: string, 
   dispatch({ type: "close" });
   if (modal.kind === "confirm-word" && q?.kind === "confirm-word")
     q.answer(intent === "cancel" ? undefined : text);
-  if (modal.kind === "secret" && (q?.kind === "secret" || q?.kind === "passphrase"))
+  if (
+    modal.kind === "secret" &&
+    (q?.kind === "secret" || q?.kind === "passphrase" || q?.kind === "become-password")
+  )
     q.answer(intent === "cancel" || text === "" ? undefined : text);
 }

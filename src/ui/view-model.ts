@@ -79,6 +79,7 @@ export function questionStep(q: Question | undefined): string | undefined {
     case "rollback-on-abort":
     case "secret":
     case "passphrase":
+    case "become-password":
     case "host-key":
     case undefined:
       return undefined;
@@ -266,6 +267,8 @@ function statusLine(v: Omit<View, "status">, { snapshot, question: q, ui, mode }
       return { text: `secret ${q.name} is needed`, tone: "warning" };
     case "passphrase":
       return { text: `the key ${q.identity} needs its passphrase`, tone: "warning" };
+    case "become-password":
+      return { text: `sudo asks for a password to run commands as ${q.users.join(", ")}`, tone: "warning" };
     case undefined:
       if (snapshot.run.lastStartedAt === undefined)
         return { text: "connecting to the machines…", tone: "muted" };

@@ -48,7 +48,7 @@ const bodyCases: Case[] = [
     code: "unknown-attribute",
     message: 'unknown attribute "risk" on a rollback block',
     at: L(12, 28),
-    hint: "attributes here: on, when, timeout",
+    hint: "attributes here: on, when, as, timeout",
   },
   {
     name: "attribute of another kind of block (capture on a file block)",
@@ -56,7 +56,7 @@ const bodyCases: Case[] = [
     code: "unknown-attribute",
     message: 'unknown attribute "capture" on a file block',
     at: L(12, 31),
-    hint: "attributes here: on, when, file, mode, risk, confirm, serial, max-fail, pause, gate",
+    hint: "attributes here: on, when, as, file, mode, risk, confirm, serial, max-fail, pause, gate",
   },
   {
     name: "unknown role in on=, with a suggestion",

@@ -80,6 +80,8 @@ export interface SshdMachine {
 export interface MachineSpec {
   roles?: string[];
   vars?: Record<string, Scalar>;
+  /** The user its commands run as, through sudo (the inventory's `become:`). */
+  become?: string;
 }
 
 export interface InventorySpec {
@@ -306,6 +308,7 @@ function makeHarness(
             roles: s.roles ?? [],
           };
           if (s.vars && Object.keys(s.vars).length > 0) entry.vars = s.vars;
+          if (s.become) entry.become = s.become;
           return [m.name, entry];
         }),
       );

@@ -208,6 +208,8 @@ function headless(io: Io, opts: RunOpts, me: string, secrets: Record<string, str
       rollbackOnFailure: opts.rollbackOnFailure ?? false,
       // An encrypted key's passphrase; never logged. Without it such keys are refused before any login.
       passphrase: io.env.RUNBOOK_SSH_PASSPHRASE,
+      // The sudo password for become:/as=; never logged. Without it sudo must not need one.
+      becomePassword: io.env.RUNBOOK_BECOME_PASSWORD,
     }),
     emit: opts.json ? jsonReporter(io.out) : lineReporter(io.out, makeStyle(io.color)),
     finished: async () => {},

@@ -68,7 +68,9 @@ export function boxContent(c: BoxContext): BoxContent | undefined {
           ? `Secret ${q.name}: never shown, journaled or saved.`
           : q?.kind === "passphrase"
             ? `Passphrase of ${q.identity}${q.attempt > 1 ? " (that one was wrong)" : ""}:`
-            : "Secret:";
+            : q?.kind === "become-password"
+              ? `sudo password, to run commands as ${q.users.join(", ")} on ${hostList(q.hosts)}${q.attempt > 1 ? " (sudo refused that one)" : ""}:`
+              : "Secret:";
       return {
         tone: "warning",
         title: "Secret",
@@ -161,6 +163,7 @@ function questionContent(q: Question | undefined, c: BoxContext): BoxContent | u
     case "confirm-word":
     case "secret":
     case "passphrase":
+    case "become-password":
     case undefined:
       return undefined;
   }
