@@ -370,6 +370,22 @@ describe("the screen", () => {
     expect(await value).toBe("hunter2");
   });
 
+  test("the sudo password for become: is typed masked, once, saying for whom and where", async () => {
+    const app = renderApp(plan);
+    const value = app.ask.becomePassword({
+      kind: "become-password",
+      hosts: ["app1"],
+      users: ["rocketmq"],
+      attempt: 1,
+    });
+    await app.waitFor("sudo password, to run commands as rocketmq on app1:");
+    await app.press("p", "w", "1", "2");
+    const f = await app.waitFor("> ••••█");
+    expect(f).not.toContain("pw12");
+    await app.press(KEYS.enter);
+    expect(await value).toBe("pw12");
+  });
+
   test("the end of the run: the outcome in the status line, q closes", async () => {
     const app = renderApp(plan);
     push(app, [

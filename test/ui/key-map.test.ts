@@ -95,6 +95,7 @@ const QUESTIONS: (QuestionKind | undefined)[] = [
   "confirm-word",
   "secret",
   "passphrase",
+  "become-password",
 ];
 
 /** Every moment the screen can be in, as far as keys go. */
