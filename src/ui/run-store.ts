@@ -79,8 +79,13 @@ export class RunStore {
         this.lastActive = e.stepId;
         break;
       case "host-status":
-        // A machine that already printed something for this step is running it again (a retry).
-        if (e.status === "running" && (this.output.get(outputKey(e.stepId, e.host))?.length ?? 0) > 0)
+        // A machine that already printed something for this step is running it again (a retry): marked
+        // once, when it starts again or says why (the command's own start while running adds nothing).
+        if (
+          e.status === "running" &&
+          (this.output.get(outputKey(e.stepId, e.host))?.length ?? 0) > 0 &&
+          (e.detail !== undefined || !isActive(before.steps[e.stepId]?.hosts[e.host]?.status))
+        )
           this.note(e.stepId, e.host, `── ${e.detail ?? "run again"} (${clockTime(e.at)}) ──`);
         break;
       case "decision":
@@ -203,4 +208,8 @@ export class RunStore {
 function clockTime(iso: string): string {
   const d = new Date(iso);
   return Number.isNaN(d.getTime()) ? iso : d.toTimeString().slice(0, 8);
+}
+
+function isActive(status: string | undefined): boolean {
+  return status === "running" || status === "waiting";
 }

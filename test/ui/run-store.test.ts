@@ -137,6 +137,44 @@ describe("RunStore", () => {
     expect(store.getSnapshot().lastActive).toBe("install");
   });
 
+  test("a retry is marked once, however many running statuses the engine sends for it", () => {
+    const store = new RunStore(0);
+    store.push(runStarted(plan));
+    for (const e of stepStarted(install)) store.push(e);
+    const running = (detail?: string, timeoutMs?: number) =>
+      store.push({
+        type: "host-status",
+        at: AT,
+        stepId: "install",
+        host: "a1",
+        status: "running",
+        ...(detail ? { detail } : {}),
+        ...(timeoutMs ? { timeoutMs } : {}),
+      });
+    // As the engine sends them: the machine starts the step, then its command starts with its timeout.
+    running();
+    running(undefined, 600_000);
+    store.push(output(install, "a1", "boom\n", "stderr"));
+    // The action's own retry says so, then its command starts again.
+    running("retry 1 of 2 in 2s");
+    running(undefined, 600_000);
+    store.push(output(install, "a1", "boom again\n", "stderr"));
+    store.push(hostFinished(install, "a1", "failed", 100));
+    // The operator's retry (r).
+    running();
+    running(undefined, 600_000);
+    store.push(output(install, "a1", "ok now\n"));
+    store.flush();
+    const lines = linesOf(store, "install", "a1");
+    expect(lines.map((l) => l.replace(/\(\d\d:\d\d:\d\d\)/, "(T)"))).toEqual([
+      "stderr:boom",
+      "note:── retry 1 of 2 in 2s (T) ──",
+      "stderr:boom again",
+      "note:── run again (T) ──",
+      "stdout:ok now",
+    ]);
+  });
+
   test("the step that last ran is remembered, so its output can stay on screen", () => {
     const store = new RunStore(0);
     store.push(runStarted(plan));
