@@ -10,7 +10,11 @@
  *    means 4x the output costs about 1x the memory), against a step printing 1 KB and against `ssh`
  *    streaming the same 100 MB, and the time it takes against `ssh`.
  *
- * Run as root (the machines are local users): `bun run bench`. Takes about a minute.
+ * 3. Fan-out: one `sleep 1` step on 1, 16, 32 and 64 machines, `runbook run --yes --forks 64`
+ *    against OpenSSH (a new connection to every machine, all at once); medians of interleaved runs.
+ *
+ * Run as root (the machines are local users): `bun run bench`. Takes a few minutes.
+ * `bun run bench fan-out` runs only the fan-out.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -161,6 +165,80 @@ async function main(): Promise<void> {
     await harness.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+  await fanOut();
 }
 
-await main();
+/** `bun run bench fan-out` runs only the fan-out figures. */
+async function only(section: string | undefined): Promise<void> {
+  if (section === undefined) return main();
+  if (section === "fan-out") return fanOut();
+  console.error(`bench: unknown section ${section} (known: fan-out)`);
+  process.exit(2);
+}
+
+const FLEETS = [1, 16, 32, 64];
+const ROUNDS = 3;
+
+/** Median, min and max of some timings, in seconds. */
+function spread(ms: number[]): string {
+  const s = [...ms].sort((a, b) => a - b);
+  const med = s[Math.floor(s.length / 2)] ?? 0;
+  return `${fmt(med / 1000, 2)} s (${fmt((s[0] ?? 0) / 1000, 2)}-${fmt((s.at(-1) ?? 0) / 1000, 2)})`;
+}
+
+const median = (ms: number[]) => [...ms].sort((a, b) => a - b)[Math.floor(ms.length / 2)] ?? 0;
+
+async function fanOut(): Promise<void> {
+  const harness = await startSshdHarness({
+    count: 64,
+    userPrefix: "rbbfan",
+    firstAddress: 150,
+    lockWaitMs: 60_000,
+  });
+  const dir = mkdtempSync(join(tmpdir(), "runbook-bench-fan-"));
+  try {
+    const env = { RUNBOOK_STATE_DIR: join(dir, "state"), NO_COLOR: "1" };
+    const file = runbookFile(dir, "sleep", "## Sleep {#sleep}\n\n```sh {on=app}\nsleep 1\n```\n");
+    const inventories = new Map(
+      FLEETS.map((n) => [
+        n,
+        harness.writeInventory(join(dir, `fleet-${n}.yaml`), {
+          machines: Object.fromEntries(harness.machines.slice(0, n).map((m) => [m.name, { roles: ["app"] }])),
+        }),
+      ]),
+    );
+    const ours = new Map<number, number[]>(FLEETS.map((n) => [n, []]));
+    const peer = new Map<number, number[]>(FLEETS.map((n) => [n, []]));
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const n of FLEETS) {
+        const inv = inventories.get(n) as string;
+        ours
+          .get(n)
+          ?.push((await measure([...CLI, "run", file, "-i", inv, "--yes", "--forks", "64"], env)).ms);
+        const t = performance.now();
+        await Promise.all(
+          harness.machines.slice(0, n).map((m) => measure([...sshArgs(harness, m), "sleep 1"])),
+        );
+        peer.get(n)?.push(performance.now() - t);
+      }
+    }
+    console.log("");
+    console.log(
+      `3. fan-out: one \`sleep 1\` step on N machines (median of ${ROUNDS} interleaved runs, min-max)`,
+    );
+    for (const n of FLEETS) {
+      console.log(
+        `   ${String(n).padStart(2)} machines   runbook ${spread(ours.get(n) ?? [])}   OpenSSH, all at once ${spread(peer.get(n) ?? [])}`,
+      );
+    }
+    const ratio = (m: Map<number, number[]>) => median(m.get(64) ?? []) / median(m.get(1) ?? []);
+    console.log(
+      `   64 machines take ${fmt(ratio(ours), 2)}x the time of one with runbook, ${fmt(ratio(peer), 2)}x with OpenSSH`,
+    );
+  } finally {
+    await harness.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await only(process.argv[2]);
