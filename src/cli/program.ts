@@ -1,11 +1,6 @@
 import { Command, CommanderError, Option } from "commander";
 import { RunbookError, RunbookErrors } from "../model/errors.ts";
 import { plural } from "../util/plural.ts";
-import { checkCommand } from "./commands/check.ts";
-import { listCommand } from "./commands/list.ts";
-import { logCommand } from "./commands/log.ts";
-import { planCommand } from "./commands/plan.ts";
-import { resumeCommand, runCommand } from "./commands/run.ts";
 import { EXIT, type ExitCode } from "./exit-codes.ts";
 import type { Io } from "./io.ts";
 
@@ -54,7 +49,7 @@ function addReviewCommands(program: Command, io: Io, set: SetCode): void {
     .command("list")
     .description("list the runbooks under a directory (default: the shipped runbooks/)")
     .argument("[dir]", "directory to search")
-    .action(async (dir?: string) => set(await listCommand(io, dir)));
+    .action(async (dir?: string) => set(await (await import("./commands/list.ts")).listCommand(io, dir)));
 
   program
     .command("check")
@@ -69,7 +64,7 @@ function addReviewCommands(program: Command, io: Io, set: SetCode): void {
     .option("--var <name=value>", "set a variable (repeatable)", collect, [])
     .addHelpText("after", EXIT_HELP)
     .action(async (files: string[], opts: { inventory?: string; var: string[] }) =>
-      set(await checkCommand(io, files, opts)),
+      set(await (await import("./commands/check.ts")).checkCommand(io, files, opts)),
     );
 
   program
@@ -83,7 +78,9 @@ function addReviewCommands(program: Command, io: Io, set: SetCode): void {
     .option("-o, --out <file>", "also save the plan as JSON, to run it later exactly as reviewed")
     .addOption(new Option("--no-color", "plain text even on a terminal"))
     .addHelpText("after", EXIT_HELP)
-    .action(async (file: string, opts) => set(await planCommand(io, file, opts)));
+    .action(async (file: string, opts) =>
+      set(await (await import("./commands/plan.ts")).planCommand(io, file, opts)),
+    );
 }
 
 /** The options run and resume share. */
@@ -130,7 +127,9 @@ function addRunCommands(program: Command, io: Io, set: SetCode): void {
       .option("--var <name=value>", "set a variable (repeatable)", collect, [])
       .option("--limit <machines>", LIMIT_HELP)
       .option("--dry-run", "browse the whole plan, per machine, in the terminal UI; nothing runs"),
-  ).action(async (file: string, opts) => set(await runCommand(io, file, opts)));
+  ).action(async (file: string, opts) =>
+    set(await (await import("./commands/run.ts")).runCommand(io, file, opts)),
+  );
 
   runOptions(
     program
@@ -139,7 +138,9 @@ function addRunCommands(program: Command, io: Io, set: SetCode): void {
         "continue a stopped or crashed run, per machine, from its journal (default: the newest run)",
       )
       .argument("[run]", "run id"),
-  ).action(async (run: string | undefined, opts) => set(await resumeCommand(io, run, { ...opts, var: [] })));
+  ).action(async (run: string | undefined, opts) =>
+    set(await (await import("./commands/run.ts")).resumeCommand(io, run, { ...opts, var: [] })),
+  );
 
   program
     .command("log")
@@ -147,7 +148,7 @@ function addRunCommands(program: Command, io: Io, set: SetCode): void {
     .argument("[run]", "run id")
     .option("--timeline", "export the run as a Markdown incident timeline")
     .action(async (run: string | undefined, opts: { timeline?: boolean }) =>
-      set(await logCommand(io, run, opts)),
+      set(await (await import("./commands/log.ts")).logCommand(io, run, opts)),
     );
 }
 

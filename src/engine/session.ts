@@ -1,6 +1,6 @@
 import type { Plan, PlanHost } from "../model/plan.ts";
 import { asUser } from "../transport/become.ts";
-import { rememberPassphrases } from "../transport/ssh/ssh-transport.ts";
+import { rememberPassphrases } from "../transport/passphrases.ts";
 import { type Become, type Transport, TransportError } from "../transport/transport.ts";
 import { mapLimit } from "../util/map-limit.ts";
 import { sleep } from "../util/sleep.ts";

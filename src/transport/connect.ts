@@ -1,6 +1,6 @@
 import type { Host } from "../model/inventory.ts";
 import { LocalTransport } from "./local-transport.ts";
-import { type PassphraseSource, refuseUnknownHostKeys, SshTransport } from "./ssh/ssh-transport.ts";
+import type { PassphraseSource } from "./passphrases.ts";
 import type { HostKeyDecider, Transport } from "./transport.ts";
 
 export interface ConnectOptions {
@@ -9,15 +9,20 @@ export interface ConnectOptions {
   passphrase?: PassphraseSource;
 }
 
-/** The transport an inventory machine asks for. ssh connects on first use and stays connected. */
-export function connectTransport(host: Host, opts: ConnectOptions = {}): Transport {
+/**
+ * The transport an inventory machine asks for. ssh connects on first use and stays connected; ssh2 is
+ * loaded only when a machine is remote.
+ */
+export async function connectTransport(host: Host, opts: ConnectOptions = {}): Promise<Transport> {
   switch (host.transport) {
     case "local":
       return new LocalTransport(host.name);
-    case "ssh":
+    case "ssh": {
+      const { SshTransport, refuseUnknownHostKeys } = await import("./ssh/ssh-transport.ts");
       return new SshTransport(host, {
         decideHostKey: opts.decideHostKey ?? refuseUnknownHostKeys,
         passphrase: opts.passphrase,
       });
+    }
   }
 }

@@ -2,7 +2,7 @@ import { readFileSync, statSync } from "node:fs";
 import { utils } from "ssh2";
 import { RunbookError } from "../model/errors.ts";
 import type { Host } from "../model/inventory.ts";
-import type { PassphraseSource } from "./ssh/ssh-transport.ts";
+import type { PassphraseSource } from "./passphrases.ts";
 
 /**
  * What an inventory gets wrong that would only show when a machine is logged into: a key file that is

@@ -18,9 +18,12 @@ import { makeStyle } from "../../report/style.ts";
 import { promptVariableOf } from "../../ui/variable-prompt-state.ts";
 import { currentUser } from "../../util/current-user.ts";
 import { EXIT, type ExitCode, exitCodeOf } from "../exit-codes.ts";
-import { browsePlan, type FrontEnd, promptVariable, startInteractive } from "../interactive.tsx";
+import type { FrontEnd } from "../interactive.tsx";
 import type { Io } from "../io.ts";
 import { parseForks, parseLimit, parseVarArgs } from "./vars.ts";
+
+/** The terminal UI (ink, React): loaded only when a terminal will show it. */
+const ui = () => import("../interactive.tsx");
 
 export interface RunOpts {
   inventory?: string;
@@ -53,7 +56,8 @@ export async function runCommand(io: Io, file: string, opts: RunOpts): Promise<E
   const { plan, inventory, decls } = loaded;
   if (opts.dryRun) {
     // Nothing runs: the UI on a terminal, the plain review anywhere else.
-    if (io.terminal && !opts.json) await browsePlan(io, plan, displayPath(inventory.file, io.cwd));
+    if (io.terminal && !opts.json)
+      await (await ui()).browsePlan(io, plan, displayPath(inventory.file, io.cwd));
     else
       io.out(
         opts.json ? `${JSON.stringify(plan, null, 2)}\n` : renderPlanText(plan, makeStyle(io.color), io.cwd),
@@ -104,7 +108,7 @@ async function execute(
   const interrupted = io.interrupts?.();
   interrupted?.addEventListener("abort", () => controller.abort(), { once: true });
   const front: FrontEnd = interactive
-    ? await startInteractive(io, plan, {
+    ? await (await ui()).startInteractive(io, plan, {
         who: me,
         inventory: displayPath(inventory.file, io.cwd),
         earlierEvents: resumed?.events,
@@ -190,7 +194,10 @@ async function secretsOf(
   for (const name of missing) {
     askingHeader(io);
     const decl = decls.find((d) => d.name === name);
-    const value = await promptVariable(io, decl ? promptVariableOf(decl) : { name, secret: true });
+    const value = await (await ui()).promptVariable(
+      io,
+      decl ? promptVariableOf(decl) : { name, secret: true },
+    );
     if (value === undefined) return undefined;
     secrets[name] = value;
   }
@@ -263,7 +270,7 @@ async function planAsking(
       const decl = ask ? askableVariable(e, runbook, inventory) : undefined;
       if (!decl || decl.name in vars) throw e;
       askingHeader(io);
-      const value = await promptVariable(io, promptVariableOf(decl));
+      const value = await (await ui()).promptVariable(io, promptVariableOf(decl));
       if (value === undefined) return undefined;
       vars[decl.name] = value;
     }

@@ -9,27 +9,11 @@ import { join } from "node:path";
 import { type AnyAuthMethod, utils } from "ssh2";
 import type { Host } from "../../model/inventory.ts";
 import { errText } from "../../util/err-text.ts";
+import type { PassphraseSource } from "../passphrases.ts";
 import { TransportError } from "../transport.ts";
 import type { Peer } from "./peer.ts";
 
-/** Asked for the passphrase of an encrypted key; `attempt` is 1 first, more after a wrong one. */
-export type PassphraseSource = (q: {
-  host: string;
-  identity: string;
-  attempt: number;
-}) => Promise<string | undefined>;
-
-/** Wraps a passphrase source so each key is asked once for all machines that use it. */
-export function rememberPassphrases(ask: PassphraseSource): PassphraseSource {
-  const known = new Map<string, Promise<string | undefined>>();
-  return (q) => {
-    const cached = known.get(q.identity);
-    if (q.attempt === 1 && cached) return cached;
-    const p = ask(q);
-    known.set(q.identity, p);
-    return p;
-  };
-}
+export { type PassphraseSource, rememberPassphrases } from "../passphrases.ts";
 
 /** The auth methods to try, in order, and how to name them in an error. */
 export interface AuthMethods {
