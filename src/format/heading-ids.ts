@@ -53,7 +53,7 @@ export function slug(title: string, fallback: string): string {
 /**
  * A generated id that an earlier generated one already has gets a suffix, in document order (`-2`, `-3`),
  * skipping every id a heading has or writes (so no other heading's id changes). Explicit {#id}s are
- * left as written: one that another heading has too is an error (validate.ts).
+ * left as written: one that another heading has too is an error (duplicate-ids.ts).
  */
 export function assignIds(phases: Phase[], generated: WeakSet<Phase | Step>): void {
   const steps = phases.flatMap((p) => p.steps);
