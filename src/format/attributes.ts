@@ -18,7 +18,6 @@ export interface AttributeList {
  * `text` starts at `{`; `pos` is where that brace stands in the file.
  */
 export function parseAttributes(text: string, pos: SourcePos): AttributeList {
-  const at = (i: number): SourcePos => ({ file: pos.file, line: pos.line, col: pos.col + i });
   if (!text.startsWith("{")) {
     throw new RunbookError(
       "bad-attribute",
@@ -31,100 +30,131 @@ export function parseAttributes(text: string, pos: SourcePos): AttributeList {
   if (close < 0) {
     throw new RunbookError("bad-attribute", "attribute list is not closed with }", pos, "add the missing }");
   }
+  const reader = new ListReader(text, pos, close);
   const trailing = text.slice(close + 1).trim();
   if (trailing !== "") {
     throw new RunbookError(
       "bad-attribute",
       `unexpected text after the attribute list: ${JSON.stringify(trailing)}`,
-      at(close + 1),
+      reader.at(close + 1),
       "put every attribute inside the braces",
     );
   }
-  const result: AttributeList = { attrs: [] };
-  // Sticky patterns read at `i` without copying the rest of the list (a long list stays linear).
-  const ID = /#([A-Za-z0-9][A-Za-z0-9_.-]*)/y;
-  const KEY = /[A-Za-z][A-Za-z0-9_-]*/y;
-  const BARE = /(?:\{\{[^{}\s]*\}\}|[^\s"'}])*/y;
-  const at0 = (re: RegExp, from: number): RegExpExecArray | null => {
+  return reader.read();
+}
+
+// Sticky patterns read at `i` without copying the rest of the list (a long list stays linear).
+const ID = /#([A-Za-z0-9][A-Za-z0-9_.-]*)/y;
+const KEY = /[A-Za-z][A-Za-z0-9_-]*/y;
+const BARE = /(?:\{\{[^{}\s]*\}\}|[^\s"'}])*/y;
+
+/** Reads the entries between the braces one at a time: `#id`, `key`, `key=value`, `key="value"`. */
+class ListReader {
+  private readonly result: AttributeList = { attrs: [] };
+  private i = 1;
+
+  constructor(
+    private readonly text: string,
+    private readonly pos: SourcePos,
+    /** Index of the closing brace. */
+    private readonly close: number,
+  ) {}
+
+  at(i: number): SourcePos {
+    return { file: this.pos.file, line: this.pos.line, col: this.pos.col + i };
+  }
+
+  read(): AttributeList {
+    while (this.i < this.close) {
+      const c = this.text[this.i] ?? "";
+      if (/\s/.test(c)) this.i++;
+      else if (c === "#") this.readId();
+      else this.readAttribute(c);
+    }
+    return this.result;
+  }
+
+  /** `re` matched at `from`, as if the list ended at its closing brace. */
+  private match(re: RegExp, from: number): RegExpExecArray | null {
     re.lastIndex = from;
-    const m = re.exec(text);
-    if (!m || m.index + m[0].length <= close) return m;
+    const m = re.exec(this.text);
+    if (!m || m.index + m[0].length <= this.close) return m;
     // Past the closing brace: read the list alone, as the pattern would have.
-    return new RegExp(`^(?:${re.source})`).exec(text.slice(from, close));
-  };
-  let i = 1;
-  while (i < close) {
-    const c = text[i] ?? "";
-    if (/\s/.test(c)) {
-      i++;
-      continue;
+    return new RegExp(`^(?:${re.source})`).exec(this.text.slice(from, this.close));
+  }
+
+  private readId(): void {
+    const m = this.match(ID, this.i);
+    if (!m?.[1]) {
+      throw new RunbookError(
+        "bad-attribute",
+        "an id after # must start with a letter or digit",
+        this.at(this.i),
+        "write {#my-step}",
+      );
     }
-    const start = i;
-    if (c === "#") {
-      const m = at0(ID, i);
-      if (!m?.[1]) {
-        throw new RunbookError(
-          "bad-attribute",
-          "an id after # must start with a letter or digit",
-          at(i),
-          "write {#my-step}",
-        );
-      }
-      result.id = m[1];
-      i += m[0].length;
-      continue;
-    }
-    const km = at0(KEY, i);
+    this.result.id = m[1];
+    this.i += m[0].length;
+  }
+
+  private readAttribute(c: string): void {
+    const start = this.i;
+    const km = this.match(KEY, this.i);
     if (!km) {
       throw new RunbookError(
         "bad-attribute",
         `unexpected ${JSON.stringify(c)} in the attribute list`,
-        at(i),
+        this.at(this.i),
         'attributes are key=value, key="value with spaces" or a bare flag',
       );
     }
     const key = km[0];
-    i += key.length;
-    if (text[i] !== "=") {
-      result.attrs.push({ key, value: true, pos: at(start) });
-      continue;
+    this.i += key.length;
+    if (this.text[this.i] !== "=") {
+      this.result.attrs.push({ key, value: true, pos: this.at(start) });
+      return;
     }
-    i++;
-    const q = text[i];
-    if (q === '"' || q === "'") {
-      let value = "";
-      let j = i + 1;
-      for (; j < close && text[j] !== q; j++) {
-        if (text[j] === "\\" && (text[j + 1] === q || text[j + 1] === "\\")) j++;
-        value += text[j];
-      }
-      if (j >= close) {
-        throw new RunbookError(
-          "bad-attribute",
-          `the quoted value of ${key} is not closed`,
-          at(i),
-          `close it with ${q}`,
-        );
-      }
-      result.attrs.push({ key, value, pos: at(start) });
-      i = j + 1;
-    } else {
-      // Unquoted: up to a space, a quote or the closing brace; a {{ variable }} without spaces may be part of it.
-      const vm = at0(BARE, i);
-      const value = vm?.[0] ?? "";
-      if (value === "") {
-        throw new RunbookError(
-          "bad-attribute",
-          `${key}= has no value`,
-          at(start),
-          `write ${key}=value or remove it`,
-        );
-      }
-      result.attrs.push({ key, value, pos: at(start) });
-      i += value.length;
-    }
+    this.i++;
+    const q = this.text[this.i];
+    const value = q === '"' || q === "'" ? this.readQuoted(key, q) : this.readBare(key, start);
+    this.result.attrs.push({ key, value, pos: this.at(start) });
   }
-  return result;
+
+  private readQuoted(key: string, q: string): string {
+    const { text, close } = this;
+    let value = "";
+    let j = this.i + 1;
+    for (; j < close && text[j] !== q; j++) {
+      if (text[j] === "\\" && (text[j + 1] === q || text[j + 1] === "\\")) j++;
+      value += text[j];
+    }
+    if (j >= close) {
+      throw new RunbookError(
+        "bad-attribute",
+        `the quoted value of ${key} is not closed`,
+        this.at(this.i),
+        `close it with ${q}`,
+      );
+    }
+    this.i = j + 1;
+    return value;
+  }
+
+  /** Unquoted: up to a space, a quote or the closing brace; a {{ variable }} without spaces may be part of it. */
+  private readBare(key: string, start: number): string {
+    const vm = this.match(BARE, this.i);
+    const value = vm?.[0] ?? "";
+    if (value === "") {
+      throw new RunbookError(
+        "bad-attribute",
+        `${key}= has no value`,
+        this.at(start),
+        `write ${key}=value or remove it`,
+      );
+    }
+    this.i += value.length;
+    return value;
+  }
 }
 
 /** Index of the `}` closing the list, skipping quoted values and `{{ }}` templates. */

@@ -8,6 +8,7 @@ export class Targets {
   private readonly roles: Set<string>;
   private readonly groups: Map<string, string[]>;
   private readonly limit?: Set<string>;
+  private readonly expanded = new Map<string, Set<string>>();
 
   constructor(
     private readonly runbook: Runbook,
@@ -69,14 +70,30 @@ export class Targets {
       }
       return [name];
     }
-    const roles = this.expandRoles(sel, []);
-    return this.inventory.hosts.filter((h) => h.roles.some((r) => roles.includes(r))).map((h) => h.name);
+    const roles = this.expandRoles(sel);
+    return this.inventory.hosts.filter((h) => h.roles.some((r) => roles.has(r))).map((h) => h.name);
   }
 
-  private expandRoles(sel: string, seen: string[]): string[] {
-    if (this.roles.has(sel)) return [sel];
-    const members = this.groups.get(sel) ?? [];
-    return seen.includes(sel) ? [] : members.flatMap((m) => this.expandRoles(m, [...seen, sel]));
+  /**
+   * The roles a selector stands for. Only the set matters (machines come out in inventory order), so each
+   * group is walked once: walking every path through a diamond of groups would take exponential time. A
+   * loop of groups adds nothing; validation reports it.
+   */
+  private expandRoles(sel: string): Set<string> {
+    const cached = this.expanded.get(sel);
+    if (cached) return cached;
+    const roles = new Set<string>();
+    const visited = new Set<string>();
+    const pending = [sel];
+    for (let name = pending.pop(); name !== undefined; name = pending.pop()) {
+      if (this.roles.has(name)) roles.add(name);
+      else if (!visited.has(name)) {
+        visited.add(name);
+        pending.push(...(this.groups.get(name) ?? []));
+      }
+    }
+    this.expanded.set(sel, roles);
+    return roles;
   }
 
   private limitNames(entry: string): string[] {
