@@ -5,6 +5,7 @@ import { mapLimit } from "../util/map-limit.ts";
 import { sleep } from "../util/sleep.ts";
 import type { Asker } from "./ask.ts";
 import { acquireLock, type LockInfo, releaseLock } from "./lock.ts";
+import { machineIdentity } from "./machine-identity.ts";
 import type { Masker } from "./masker.ts";
 import { forksOf, type RunOptions, type TransportQuestions } from "./run-context.ts";
 import type { Refusal } from "./state.ts";
@@ -135,7 +136,7 @@ function pacer(ms: number): () => Promise<void> {
   };
 }
 
-/** Locks are taken in one order shared by every runner: by login, then address and port. */
+/** Locks are taken in one order shared by every runner: by route and login, then address and port. */
 function lockOrder(h: PlanHost): string {
-  return `${h.transport}:${h.user ?? ""}@${h.address}:${String(h.port).padStart(5, "0")}:${h.name}`;
+  return `${machineIdentity(h)}:${h.name}`;
 }

@@ -4,7 +4,7 @@ import { evaluateCondition, parseCondition } from "../format/condition.ts";
 import { didYouMean } from "../format/suggest.ts";
 import { parseTemplate, type TemplatePart } from "../format/template.ts";
 import { RunbookError } from "../model/errors.ts";
-import type { Inventory } from "../model/inventory.ts";
+import type { Host, Inventory } from "../model/inventory.ts";
 import {
   NO_MACHINE,
   PLAN_FORMAT,
@@ -116,6 +116,7 @@ export function buildPlan(runbook: Runbook, inventory: Inventory, opts: PlanOpti
       address: h.address,
       port: h.port,
       user: h.user,
+      ...viaOf(h),
       roles: h.roles,
       vars,
     };
@@ -139,6 +140,13 @@ export function buildPlan(runbook: Runbook, inventory: Inventory, opts: PlanOpti
     phases,
   };
   return { ...body, hash: planHash(body) };
+}
+
+/** The bastions a machine is reached through, as the plan shows them (nothing when it is direct). */
+function viaOf(h: Host): Pick<PlanHost, "via"> {
+  return h.jump
+    ? { via: h.jump.map((j) => ({ name: j.name, address: j.address, port: j.port, user: j.user })) }
+    : {};
 }
 
 /**
