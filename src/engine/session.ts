@@ -1,5 +1,5 @@
 import type { Plan, PlanHost } from "../model/plan.ts";
-import { rememberPassphrases } from "../transport/ssh/ssh-transport.ts";
+import { JumpPool, rememberPassphrases } from "../transport/ssh/ssh-transport.ts";
 import { type Transport, TransportError } from "../transport/transport.ts";
 import { mapLimit } from "../util/map-limit.ts";
 import { sleep } from "../util/sleep.ts";
@@ -19,6 +19,8 @@ export class Session {
   private readonly hosts: Map<string, PlanHost>;
   private readonly questions: TransportQuestions;
   private readonly locked: string[] = [];
+  /** Bastion logins, one per route, shared by every machine behind it; asked about like the machines. */
+  private readonly jumps: JumpPool;
 
   constructor(
     private readonly plan: Plan,
@@ -35,6 +37,10 @@ export class Session {
         ? { passphrase: rememberPassphrases((q) => asker.passphrase({ kind: "passphrase", ...q })) }
         : {}),
     };
+    this.jumps = new JumpPool({
+      decideHostKey: this.questions.hostKey,
+      passphrase: this.questions.passphrase,
+    });
   }
 
   connect(name: string): Promise<Transport> {
@@ -42,7 +48,7 @@ export class Session {
     if (!c) {
       const host = this.hosts.get(name);
       if (!host) return Promise.reject(new Error(`machine ${name} is not in the plan`));
-      c = this.opts.connect(host, this.questions);
+      c = this.opts.connect(host, this.questions, this.jumps);
       this.connections.set(name, c);
     }
     return c;
@@ -52,6 +58,8 @@ export class Session {
     await Promise.all(
       [...this.connections.values()].map(async (c) => (await c.catch(() => undefined))?.close()),
     );
+    // After the machines: their connections run through the bastions'.
+    await this.jumps.close();
   }
 
   /**

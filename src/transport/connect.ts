@@ -1,12 +1,19 @@
 import type { Host } from "../model/inventory.ts";
 import { LocalTransport } from "./local-transport.ts";
-import { type PassphraseSource, refuseUnknownHostKeys, SshTransport } from "./ssh/ssh-transport.ts";
+import {
+  type JumpPool,
+  type PassphraseSource,
+  refuseUnknownHostKeys,
+  SshTransport,
+} from "./ssh/ssh-transport.ts";
 import type { HostKeyDecider, Transport } from "./transport.ts";
 
 export interface ConnectOptions {
   /** Unknown host keys: refused unless an interactive operator accepts them. */
   decideHostKey?: HostKeyDecider;
   passphrase?: PassphraseSource;
+  /** The run's bastion logins, shared by the machines behind the same jump hosts. */
+  jumps?: JumpPool;
 }
 
 /** The transport an inventory machine asks for. ssh connects on first use and stays connected. */
@@ -18,6 +25,7 @@ export function connectTransport(host: Host, opts: ConnectOptions = {}): Transpo
       return new SshTransport(host, {
         decideHostKey: opts.decideHostKey ?? refuseUnknownHostKeys,
         passphrase: opts.passphrase,
+        ...(opts.jumps ? { jumps: opts.jumps } : {}),
       });
   }
 }
