@@ -226,6 +226,26 @@ describe("chains and the ssh config", () => {
 });
 
 describe("inventory mistakes", () => {
+  test("a bastion's missing key file is found before any login, with the bastion's file:line (exit 2)", () => {
+    const before = marks();
+    const inv = inventory("nokey", { db1: { roles: ["app"], jump: "bastion1" } });
+    const text = readFileSync(inv, "utf8");
+    const at = text.indexOf("bastion1:");
+    writeFileSync(
+      inv,
+      text.slice(0, at) + text.slice(at).replace(harness.clientKey, join(dir, "no-such-key")),
+    );
+    const r = runCli(["run", runbook("nokey"), "-i", inv, "--yes"], { env });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `${inv}:\\d+:\\d+: the identity of machine bastion1, ${join(dir, "no-such-key")}, does not exist`,
+      ),
+    );
+    expect(logins(since("bastion1", before.bastion1 ?? 0))).toBe(0);
+    expect(logins(since("db1", before.db1 ?? 0))).toBe(0);
+  }, 60_000);
+
   test("an unknown jump machine and a circle of jumps: exit 2 with the inventory's file:line and the fix", () => {
     const bad = join(dir, "bad.yaml");
     writeFileSync(bad, "hosts:\n  bastion1: {}\n  db1:\n    roles: [app]\n    jump: bastoin1\n");
