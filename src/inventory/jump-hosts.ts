@@ -72,7 +72,7 @@ export function resolveJumps(hosts: Host[], specs: Map<string, JumpSpec>, sshCon
         chain.push(outsideHop(hop, spec, machine, sshConfig, [...byName.keys()]));
         continue;
       }
-      checkBastion(machine, bastion, [...path, machine.name], hop.pos);
+      checkBastion(machine, bastion, [...path, machine.name], hop.pos, spec.from);
       chain.push(...chainOf(bastion, [...path, machine.name]), hopOf(bastion));
     }
     done.set(machine.name, chain);
@@ -85,13 +85,22 @@ export function resolveJumps(hosts: Host[], specs: Map<string, JumpSpec>, sshCon
 }
 
 /** A machine of the inventory as a bastion: never itself, never in a circle, always over ssh. */
-function checkBastion(machine: Host, bastion: Host, path: string[], pos: SourcePos): void {
+function checkBastion(
+  machine: Host,
+  bastion: Host,
+  path: string[],
+  pos: SourcePos,
+  from: JumpSpec["from"],
+): void {
+  const what = whatOf(machine, from);
   if (bastion.name === machine.name) {
     throw new RunbookError(
       "inventory",
-      `jump of ${machine.name} names ${machine.name} itself`,
+      `${what} names ${machine.name} itself`,
       pos,
-      "name the bastion that reaches it, or remove jump: if it is reached directly",
+      from === "jump"
+        ? "name the bastion that reaches it, or remove jump: if it is reached directly"
+        : `exclude it where ~/.ssh/config sets ProxyJump (Host * !${machine.address}), or give it jump: in the inventory`,
     );
   }
   const start = path.indexOf(bastion.name);
@@ -99,7 +108,7 @@ function checkBastion(machine: Host, bastion: Host, path: string[], pos: SourceP
     const circle = [...path.slice(start), bastion.name].join(" → ");
     throw new RunbookError(
       "inventory",
-      `jump of ${machine.name} names ${bastion.name}, which is reached through ${machine.name}: the jumps go round in a circle (${circle})`,
+      `${what} names ${bastion.name}, which is reached through ${machine.name}: the jumps go round in a circle (${circle})`,
       pos,
       "remove one of these jump: entries: a bastion is reached directly or through other bastions, never through a machine behind it",
     );
@@ -107,11 +116,16 @@ function checkBastion(machine: Host, bastion: Host, path: string[], pos: SourceP
   if (bastion.transport !== "ssh") {
     throw new RunbookError(
       "inventory",
-      `jump of ${machine.name} names ${bastion.name}, which is a local machine (transport: local)`,
+      `${what} names ${bastion.name}, which is a local machine (transport: local)`,
       pos,
       "a bastion is logged into over ssh: name an ssh machine, or remove jump:",
     );
   }
+}
+
+/** How an error names where the jump was written. */
+function whatOf(machine: Host, from: JumpSpec["from"]): string {
+  return from === "jump" ? `jump of ${machine.name}` : `ProxyJump (~/.ssh/config) of ${machine.name}`;
 }
 
 function hopOf(h: Host): JumpHop {
@@ -148,7 +162,7 @@ function outsideHop(
   if (!m || !host || (port !== undefined && (port < 1 || port > 65535))) {
     throw new RunbookError(
       "inventory",
-      `jump of ${machine.name} is "${hop.text}", which is neither a machine of the inventory nor user@host:port`,
+      `${whatOf(machine, spec.from)} is "${hop.text}", which is neither a machine of the inventory nor user@host:port`,
       hop.pos,
       HINT,
     );

@@ -154,9 +154,27 @@ describe("ProxyJump of the ssh config", () => {
     ]);
   });
 
+  test("a ProxyJump that names the machine itself (Host * in the ssh config) says where it comes from", () => {
+    const e = errorOf(() => inventory("hosts:\n  gw: {}\n  db-1: {}\n", "Host *\n  ProxyJump gw\n"));
+    expect(e.message).toBe("ProxyJump (~/.ssh/config) of gw names gw itself");
+    expect(e.hint).toContain("Host * !gw");
+  });
+
   test("a plain ProxyJump name is a host name, as ssh reads it", () => {
     expect(route("hosts:\n  db-1: {}\n", "db-1", "Host db-1\n  ProxyJump gateway\n")).toEqual([
       "gateway=@gateway:22",
     ]);
+  });
+});
+
+describe("shared settings", () => {
+  test("a YAML merge shares jump: as it shares user and port", () => {
+    const yaml = md`
+      hosts:
+        bastion1: { address: 10.0.0.5 }
+        db1: &behind { user: mq, jump: bastion1 }
+        db2: { <<: *behind, address: 10.0.0.10 }
+    `;
+    expect(route(yaml, "db2")).toEqual(["bastion1=@10.0.0.5:22"]);
   });
 });
