@@ -144,6 +144,7 @@ describe("through one bastion", () => {
     expect(r.stdout).toContain(m("bastion1").fingerprint);
     const refused = journalOf(r.stdout);
     expect(refused).toContain(`"kind":"host-key","host":"bastion1"`);
+    expect(refused).toContain(`"bastionFor":"db1"`);
     expect(refused).toContain(`"fingerprint":"${m("bastion1").fingerprint}","accepted":false`);
     expect(refused).not.toContain('"step-started"');
     // A person accepts it (the API's DecisionSource, as the terminal UI answers): it runs, the

@@ -46,7 +46,7 @@ export class JumpPool {
     if (!last) throw new TransportError("config", `${to.peer.label} has an empty jump route`, to.peer.host);
     let client: Client;
     try {
-      client = await this.login(hops, hops.length);
+      client = await this.login(hops, hops.length, to.peer.host);
     } catch (e) {
       const code = e instanceof TransportError ? e.code : "connect-failed";
       throw new TransportError(
@@ -68,7 +68,7 @@ export class JumpPool {
   }
 
   /** The login to the `n`th hop, shared by every machine whose route starts with the same hops. */
-  private login(hops: JumpHop[], n: number): Promise<Client> {
+  private login(hops: JumpHop[], n: number, forMachine: string): Promise<Client> {
     if (this.closed) {
       const name = hops[n - 1]?.name ?? "the bastion";
       return Promise.reject(new TransportError("closed", `the connection to ${name} was closed`, name));
@@ -76,7 +76,7 @@ export class JumpPool {
     const key = routeKey(hops.slice(0, n));
     let p = this.logins.get(key);
     if (!p) {
-      const opened = this.open(hops, n, key);
+      const opened = this.open(hops, n, key, forMachine);
       p = opened;
       this.logins.set(key, opened);
       // A refused host key stays refused for the whole run (asked once, whoever asks next); a network
@@ -89,20 +89,24 @@ export class JumpPool {
     return p;
   }
 
-  private async open(hops: JumpHop[], n: number, key: string): Promise<Client> {
+  /** Logs into the `n`th hop; `forMachine` (the first machine that needs it) is named in its questions. */
+  private async open(hops: JumpHop[], n: number, key: string, forMachine: string): Promise<Client> {
     const hop = hops[n - 1] as JumpHop;
     const machine = hopMachine(hop);
     const user = hop.user ?? currentUser();
     const peer = peerOf(machine, user);
     const before = hops[n - 2];
     const sock = before
-      ? await forward(await this.login(hops, n - 1), before.name, {
+      ? await forward(await this.login(hops, n - 1, forMachine), before.name, {
           address: hop.address,
           port: hop.port,
           peer,
         })
       : undefined;
-    const hostKeys = new HostKeyPolicy(machine, peer, this.opts);
+    const decide = this.opts.decideHostKey;
+    const hostKeys = new HostKeyPolicy(machine, peer, {
+      ...(decide ? { decideHostKey: (q) => decide({ ...q, bastionFor: forMachine }) } : {}),
+    });
     const auth = await authMethods({ machine, user, peer, opts: this.opts });
     this.loginCount++;
     return openClient(
