@@ -104,5 +104,19 @@ describe("JumpPool", () => {
     await Bun.sleep(500);
     expect(await out(t, "echo second")).toBe("second");
     expect(pool.loginCount).toBe(2);
+    await Promise.all(opened.splice(0).map((x) => x.close()));
+    await pool.close();
+  }, 30_000);
+
+  test("a transport given no pool makes its own, and ends the bastion's login when it closes", async () => {
+    const t = new SshTransport({ ...host("t2"), jump: [bastion()] }, { killGraceMs: 500 });
+    opened.push(t);
+    expect(await out(t, "id -un")).toBe(h.machine("t2").user);
+    const ended = (bastionLog().match(/Disconnected from user rbjump1/g) ?? []).length;
+    await t.close();
+    const deadline = performance.now() + 3000;
+    const now = () => (bastionLog().match(/Disconnected from user rbjump1/g) ?? []).length;
+    while (now() === ended && performance.now() < deadline) await Bun.sleep(50);
+    expect(now()).toBe(ended + 1);
   }, 30_000);
 });

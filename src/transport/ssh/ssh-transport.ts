@@ -137,16 +137,18 @@ export class SshTransport implements Transport {
     this.conn = undefined;
     if (!client && pending) await pending.catch(() => {});
     const c = this.client;
-    if (!c) return;
-    await new Promise<void>((res) => {
-      const t = setTimeout(res, 1000);
-      c.once("close", () => {
-        clearTimeout(t);
-        res();
+    if (c) {
+      await new Promise<void>((res) => {
+        const t = setTimeout(res, 1000);
+        c.once("close", () => {
+          clearTimeout(t);
+          res();
+        });
+        c.end();
       });
-      c.end();
-    });
+    }
     this.client = undefined;
+    // After the machine's own connection, which runs through them.
     if (this.ownJumps) await this.jumps?.close();
   }
 
