@@ -50,12 +50,13 @@ export async function startRun(p: Plan, input: RunInput & { inventory: Inventory
       plan: p,
       runId,
       // The transport asks about host keys and passphrases through the engine, which journals it.
-      connect: async (host, questions) => {
+      connect: async (host, questions, jumps) => {
         const machine = inventory.hosts.find((h) => h.name === host.name);
         if (!machine) throw new RunbookError("plan", `machine ${host.name} is no longer in the inventory`);
         return connectTransport(machine, {
           decideHostKey: questions.hostKey,
           passphrase: questions.passphrase,
+          jumps,
         });
       },
       decisions: input.decisions ?? autoDecisions({ who: `api by ${me}`, confirm: input.confirm }),

@@ -9,7 +9,16 @@ export type Question =
   /** A secret the plan needs (its value is never journaled). */
   | { kind: "secret"; name: string }
   /** A machine's host key is not in known_hosts: accept it (and remember it) or refuse it. */
-  | { kind: "host-key"; host: string; address: string; port: number; keyType: string; fingerprint: string }
+  | {
+      kind: "host-key";
+      host: string;
+      address: string;
+      port: number;
+      keyType: string;
+      fingerprint: string;
+      /** The host is a bastion on the way to this machine. */
+      bastionFor?: string;
+    }
   /** The passphrase of an encrypted key file (never journaled); `attempt` > 1 after a wrong one. */
   | { kind: "passphrase"; host: string; identity: string; attempt: number }
   /**

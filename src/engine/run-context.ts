@@ -1,4 +1,5 @@
 import type { Plan, PlanHost, PlannedStep } from "../model/plan.ts";
+import type { JumpPool } from "../transport/ssh/ssh-transport.ts";
 import type { HostKeyQuestion, Transport } from "../transport/transport.ts";
 import type { Asker } from "./ask.ts";
 import type { DecisionSource } from "./decisions.ts";
@@ -18,8 +19,11 @@ export interface TransportQuestions {
 export interface RunOptions {
   plan: Plan;
   runId: string;
-  /** The transport of a machine; it asks about host keys and passphrases through `questions`. */
-  connect(host: PlanHost, questions: TransportQuestions): Promise<Transport>;
+  /**
+   * The transport of a machine; it asks about host keys and passphrases through `questions`, and logs
+   * into bastions through `jumps`, the run's one login per bastion route (closed at the run's end).
+   */
+  connect(host: PlanHost, questions: TransportQuestions, jumps?: JumpPool): Promise<Transport>;
   decisions: DecisionSource;
   /** Every event, in order; the journal, the reporters and the UI subscribe here. */
   emit(event: EngineEvent): void;

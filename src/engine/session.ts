@@ -1,12 +1,14 @@
 import type { Plan, PlanHost } from "../model/plan.ts";
 import { asUser } from "../transport/become.ts";
 import { rememberPassphrases } from "../transport/passphrases.ts";
+import type { JumpPool } from "../transport/ssh/jump-pool.ts";
 import { type Become, type Transport, TransportError } from "../transport/transport.ts";
 import { mapLimit } from "../util/map-limit.ts";
 import { sleep } from "../util/sleep.ts";
 import type { Asker } from "./ask.ts";
 import { checkBecome } from "./become-check.ts";
 import { acquireLock, type LockInfo, releaseLock } from "./lock.ts";
+import { machineIdentity } from "./machine-identity.ts";
 import type { Masker } from "./masker.ts";
 import { forksOf, type RunOptions, type TransportQuestions } from "./run-context.ts";
 import type { Refusal } from "./state.ts";
@@ -20,6 +22,9 @@ export class Session {
   private readonly hosts: Map<string, PlanHost>;
   private readonly questions: TransportQuestions;
   private readonly locked: string[] = [];
+  /** Bastion logins, one per route, shared by every machine behind it; asked about like the machines. */
+  /** Made when a machine behind a bastion is first reached (so a run without any never loads ssh2). */
+  private jumps?: Promise<JumpPool>;
   /** The sudo password for become:/as=, when a machine asked for one (never in an event). */
   private becomePassword?: string;
 
@@ -40,12 +45,23 @@ export class Session {
     };
   }
 
+  private jumpPool(): Promise<JumpPool> {
+    if (!this.jumps) {
+      this.jumps = import("../transport/ssh/jump-pool.ts").then(
+        ({ JumpPool }) =>
+          new JumpPool({ decideHostKey: this.questions.hostKey, passphrase: this.questions.passphrase }),
+      );
+    }
+    return this.jumps;
+  }
+
   connect(name: string): Promise<Transport> {
     let c = this.connections.get(name);
     if (!c) {
       const host = this.hosts.get(name);
       if (!host) return Promise.reject(new Error(`machine ${name} is not in the plan`));
-      c = this.opts.connect(host, this.questions);
+      const jumps = host.via ? this.jumpPool() : Promise.resolve(undefined);
+      c = jumps.then((j) => this.opts.connect(host, this.questions, j));
       this.connections.set(name, c);
     }
     return c;
@@ -55,6 +71,8 @@ export class Session {
     await Promise.all(
       [...this.connections.values()].map(async (c) => (await c.catch(() => undefined))?.close()),
     );
+    // After the machines: their connections run through the bastions'.
+    if (this.jumps) await (await this.jumps).close();
   }
 
   /**
@@ -165,7 +183,7 @@ function pacer(ms: number): () => Promise<void> {
   };
 }
 
-/** Locks are taken in one order shared by every runner: by login, then address and port. */
+/** Locks are taken in one order shared by every runner: by route and login, then address and port. */
 function lockOrder(h: PlanHost): string {
-  return `${h.transport}:${h.become ?? h.user ?? ""}@${h.address}:${String(h.port).padStart(5, "0")}:${h.name}`;
+  return `${machineIdentity(h)}:${h.become ?? ""}:${h.name}`;
 }

@@ -10,6 +10,8 @@ import { RunbookError } from "../model/errors.ts";
 import { type Host, type Inventory, type TransportKind, USER_NAME } from "../model/inventory.ts";
 import type { Scalar } from "../model/runbook.ts";
 import { currentUser } from "../util/current-user.ts";
+import { expandHome } from "../util/expand-home.ts";
+import { type JumpSpec, proxyJumpSpec, readJump, resolveJumps } from "./jump-hosts.ts";
 
 const TOP_KEYS = ["vars", "hosts", "groups"] as const;
 const HOST_KEYS = [
@@ -20,6 +22,7 @@ const HOST_KEYS = [
   "identity",
   "agent",
   "known_hosts",
+  "jump",
   "roles",
   "become",
   "vars",
@@ -75,6 +78,7 @@ export function parseInventory(file: string, text: string, sshConfigText = ""): 
     groups: {},
   };
   let groupsNode: Parameters<YamlSource["entries"]>[0] = null;
+  const jumps = new Map<string, JumpSpec>();
   for (const [key, value] of y.entries(y.root, "the inventory", TOP_KEYS)) {
     if (key === "vars") inv.vars = readVars(y, value, "vars");
     else if (key === "groups") groupsNode = value;
@@ -88,7 +92,9 @@ export function parseInventory(file: string, text: string, sshConfigText = ""): 
             "use letters, digits, ., - and _",
           );
         }
-        inv.hosts.push(readHost(y, name, node, pos, sshConfig));
+        const { host, jump } = readHost(y, name, node, pos, sshConfig);
+        inv.hosts.push(host);
+        if (jump) jumps.set(name, jump);
       }
     }
   }
@@ -100,6 +106,7 @@ export function parseInventory(file: string, text: string, sshConfigText = ""): 
       "add hosts: with at least one machine",
     );
   }
+  resolveJumps(inv.hosts, jumps, sshConfig);
   const names = inv.hosts.map((h) => h.name);
   for (const [name, members, pos] of y.entries(groupsNode, "groups")) {
     const list = y.stringList(members, `group ${name}`);
@@ -124,13 +131,10 @@ function readHost(
   node: Parameters<YamlSource["entries"]>[0],
   pos: Host["pos"],
   sshConfig: SSHConfig,
-): Host {
+): { host: Host; jump?: JumpSpec } {
   const entries = y.entries(node, `machine ${name}`, HOST_KEYS);
   const fields = new Map(entries.map(([k, v]) => [k, v]));
-  const keyPos: NonNullable<Host["keyPos"]> = {};
-  for (const [k, , p] of entries) {
-    if (k === "identity" || k === "known_hosts" || k === "address" || k === "user") keyPos[k] = p;
-  }
+  const keyPos = keyPositions(entries);
   const str = (k: string) => (fields.has(k) ? y.string(fields.get(k) ?? null, `${k} of ${name}`) : undefined);
   /** A text value that names something (an address, a user, a file): never empty, never a number. */
   const name_ = (k: string, hint: string) => {
@@ -182,7 +186,11 @@ function readHost(
     "known_hosts",
     'write the path of a known_hosts file, quoted if it looks like a number ("5")',
   );
-  return {
+  // The inventory's jump: wins; without it, the ssh config's ProxyJump, as ssh reads it.
+  const jump = fields.has("jump")
+    ? readJump(y, name, fields.get("jump") ?? null)
+    : proxyJumpSpec(transport === "ssh" ? fromSsh("ProxyJump") : undefined, pos);
+  const host: Host = {
     name,
     transport,
     address,
@@ -200,6 +208,16 @@ function readHost(
     pos,
     ...(Object.keys(keyPos).length > 0 ? { keyPos } : {}),
   };
+  return jump ? { host, jump } : { host };
+}
+
+/** Where the keys stand that errors found later (at login) point at. */
+function keyPositions(entries: [string, unknown, Host["pos"]][]): NonNullable<Host["keyPos"]> {
+  const keyPos: NonNullable<Host["keyPos"]> = {};
+  for (const [k, , p] of entries) {
+    if (k === "identity" || k === "known_hosts" || k === "address" || k === "user") keyPos[k] = p;
+  }
+  return keyPos;
 }
 
 /** `become:` of a machine: a user name, checked here so a typo is an error with its line. */
@@ -238,8 +256,4 @@ function readVars(
     out[k] = y.scalar(v, `${what}.${k}`);
   }
   return out;
-}
-
-function expandHome(p: string): string {
-  return p.startsWith("~/") ? join(homedir(), p.slice(2)) : p;
 }

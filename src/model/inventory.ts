@@ -25,6 +25,26 @@ export interface Host {
   pos: SourcePos;
   /** Where some keys of the machine stand in the inventory, for errors found later (a missing key file). */
   keyPos?: Partial<Record<"identity" | "known_hosts" | "address" | "user", SourcePos>>;
+  /** The bastions on the way to it (`jump:`, or ProxyJump in the ssh config), first hop first. */
+  jump?: JumpHop[];
+}
+
+/**
+ * One bastion on the way to a machine: logged into like any ssh machine (its own host key, the same
+ * key and agent logic), then asked to forward a channel to the next hop.
+ */
+export interface JumpHop {
+  /** The inventory's name of the bastion, or the `user@host:port` as jump: or ProxyJump wrote it. */
+  name: string;
+  address: string;
+  port: number;
+  user?: string;
+  identity?: string;
+  agent: boolean;
+  knownHosts?: string;
+  /** Where the bastion is defined (its machine), or where the jump: naming it stands. */
+  pos: SourcePos;
+  keyPos?: Host["keyPos"];
 }
 
 export interface Inventory {

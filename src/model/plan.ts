@@ -144,9 +144,22 @@ export interface PlanHost {
   user?: string;
   /** The user the machine's commands run as unless an action says otherwise; its lock is theirs. */
   become?: string;
+  /**
+   * The bastions it is reached through, first hop first (absent: directly). Part of the machine's
+   * identity: the same address behind two bastions is two machines.
+   */
+  via?: PlanHop[];
   roles: string[];
   /** Every declared variable as resolved on this machine; secrets are omitted. */
   vars: Record<string, string>;
+}
+
+/** A bastion on the way to a machine, as the plan shows it. */
+export interface PlanHop {
+  name: string;
+  address: string;
+  port: number;
+  user?: string;
 }
 
 export interface Plan {

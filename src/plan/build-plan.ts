@@ -143,6 +143,7 @@ function planHosts(
       port: h.port,
       user: h.user,
       ...becomeField(machineBecome(ctx.runbook, scope)),
+      ...viaOf(h),
       roles: h.roles,
       vars,
     };
@@ -160,6 +161,13 @@ function usesDeferred(phases: PlannedPhase[], name: string): boolean {
       s.targets.some((t) => [...t.actions, ...t.rollback].some((a) => a.deferred.includes(name))),
     ),
   );
+}
+
+/** The bastions a machine is reached through, as the plan shows them (nothing when it is direct). */
+function viaOf(h: Host): Pick<PlanHost, "via"> {
+  return h.jump
+    ? { via: h.jump.map((j) => ({ name: j.name, address: j.address, port: j.port, user: j.user })) }
+    : {};
 }
 
 function becomeField(user: string | undefined): { become?: string } {

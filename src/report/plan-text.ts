@@ -65,9 +65,15 @@ function skippedCount(steps: PlannedStep[]): string {
 }
 
 function hostLine(h: PlanHost): string {
-  const where = h.transport === "local" ? "local" : `${h.user ? `${h.user}@` : ""}${h.address}:${h.port}`;
+  const where =
+    h.transport === "local" ? "local" : `${h.user ? `${h.user}@` : ""}${h.address}:${h.port}${routeOf(h)}`;
   const become = h.become ? `  runs as ${h.become}` : "";
   return `${h.name.padEnd(12)} ${where.padEnd(28)} roles: ${h.roles.join(", ")}${become}`;
+}
+
+/** " via bastion1" (or a chain, first hop first) for a machine reached through jump hosts. */
+function routeOf(h: PlanHost): string {
+  return h.via ? ` via ${h.via.map((j) => j.name).join(" → ")}` : "";
 }
 
 function renderStep(step: PlannedStep, number: string, hosts: Map<string, PlanHost>, style: Style): string[] {
@@ -105,7 +111,7 @@ function renderStep(step: PlannedStep, number: string, hosts: Map<string, PlanHo
   for (const group of groupTargets(step.targets)) {
     const names = group.hosts.map((h) => {
       const host = hosts.get(h);
-      return host ? `${h} (${host.address})` : h;
+      return host ? `${h} (${host.address}${routeOf(host)})` : h;
     });
     out.push(`     on ${style.bold(names.join(", "))}:`);
     for (const a of group.target.actions) out.push(...renderAction(a, style));

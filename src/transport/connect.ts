@@ -1,12 +1,15 @@
 import type { Host } from "../model/inventory.ts";
 import { LocalTransport } from "./local-transport.ts";
 import type { PassphraseSource } from "./passphrases.ts";
+import type { JumpPool } from "./ssh/jump-pool.ts";
 import type { HostKeyDecider, Transport } from "./transport.ts";
 
 export interface ConnectOptions {
   /** Unknown host keys: refused unless an interactive operator accepts them. */
   decideHostKey?: HostKeyDecider;
   passphrase?: PassphraseSource;
+  /** The run's bastion logins, shared by the machines behind the same jump hosts. */
+  jumps?: JumpPool;
 }
 
 /**
@@ -22,6 +25,7 @@ export async function connectTransport(host: Host, opts: ConnectOptions = {}): P
       return new SshTransport(host, {
         decideHostKey: opts.decideHostKey ?? refuseUnknownHostKeys,
         passphrase: opts.passphrase,
+        ...(opts.jumps ? { jumps: opts.jumps } : {}),
       });
     }
   }

@@ -93,6 +93,8 @@ export interface HostKeyQuestion {
   keyType: string;
   /** `SHA256:...` exactly as `ssh-keygen -lf` prints it. */
   fingerprint: string;
+  /** The host is a bastion (jump host), logged into on the way to this machine. */
+  bastionFor?: string;
 }
 
 /** Decides about an unknown host key: true accepts it (and it is added to known_hosts). */

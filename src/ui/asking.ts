@@ -52,6 +52,7 @@ export interface HostKeyShown {
   port: number;
   keyType: string;
   fingerprint: string;
+  bastionFor?: string;
 }
 
 /** The question the run waits on that this screen can answer, if there is one. */

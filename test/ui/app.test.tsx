@@ -323,6 +323,25 @@ describe("the screen", () => {
     expect(await accept).toBe(true);
   });
 
+  test("an unknown host key of a bastion says which machine it is on the way to", async () => {
+    const app = renderApp(plan);
+    const refuse = app.ask.hostKey({
+      kind: "host-key",
+      host: "bastion1",
+      address: "127.0.0.5",
+      port: 22,
+      keyType: "ssh-ed25519",
+      fingerprint: "SHA256:Jx1g0sTqR0m3wV4w9o5gS8xv2Yb0nq3a6v8f7Q0Zk1E",
+      bastionFor: "a1",
+    });
+    const f = await app.waitFor("Unknown host key");
+    expect(f).toContain("bastion1 (127.0.0.5:22) is not in known_hosts.");
+    expect(f).toContain("It is a bastion (jump host) on the way to a1.");
+    expect(f.split("\n")[23]).toMatch(/^y yes · n no/);
+    await app.press("n");
+    expect(await refuse).toBe(false);
+  });
+
   test("machines in an unknown state on resume: r runs the step again there", async () => {
     const app = renderApp(plan, { mode: "RESUMED" });
     push(app, [runStarted(plan, true)]);

@@ -3,6 +3,7 @@
  * operator answers a host key question), and ssh2's errors turned into TransportErrors that name the
  * machine and say what to do.
  */
+import type { Duplex } from "node:stream";
 import { Client } from "ssh2";
 import type { Host } from "../../model/inventory.ts";
 import { errText } from "../../util/err-text.ts";
@@ -25,6 +26,8 @@ export interface LoginPlan {
   auth: AuthMethods;
   hostKeys: HostKeyPolicy;
   opts: ConnectionOptions;
+  /** A channel a bastion forwards to the machine (see jump-pool.ts); absent: a TCP connection of our own. */
+  sock?: Duplex;
 }
 
 /** What the transport is told about the client. */
@@ -37,7 +40,7 @@ export interface ClientHooks {
 
 /** Logs in; resolves once the client is ready, rejects with a TransportError that says why not. */
 export function openClient(plan: LoginPlan, hooks: ClientHooks): Promise<Client> {
-  const { machine: m, user, peer, auth, hostKeys, opts } = plan;
+  const { machine: m, user, peer, auth, hostKeys, opts, sock } = plan;
   const client = new Client();
   // Our own login time limit (ssh2's readyTimeout would also count the time an operator takes to
   // answer the host key question): paused while the decider runs.
@@ -83,6 +86,7 @@ export function openClient(plan: LoginPlan, hooks: ClientHooks): Promise<Client>
         keepaliveInterval: opts.keepaliveMs ?? 15_000,
         keepaliveCountMax: 4,
         algorithms,
+        ...(sock ? { sock } : {}),
       });
     } catch (e) {
       limit.pause();

@@ -5,6 +5,7 @@
  *   host-key.ts       the known_hosts policy and its messages
  *   auth.ts           the auth methods, key loading, passphrases
  *   connection.ts     the login: timers, keepalives, ssh2's errors as TransportErrors
+ *   jump-pool.ts      bastions: one login per route for the run, channels forwarded through them
  *   remote-command.ts what runs on the machine: the wrapper, its markers, the probe, the kill
  *   exec.ts           a command's channel, its output, timeout, cancel and kill
  *   sftp.ts           uploads
@@ -27,12 +28,14 @@ import { authMethods, type PassphraseSource } from "./auth.ts";
 import { openClient } from "./connection.ts";
 import { capture, type ExecContext, follow, openExec, type RunningCommand, Slots } from "./exec.ts";
 import { HostKeyPolicy } from "./host-key.ts";
+import { hopMachine, JumpPool, routeName } from "./jump-pool.ts";
 import { type Peer, peerOf } from "./peer.ts";
 import { PROBE, remoteCommand, type WrapperKind, wrapperFromProbe } from "./remote-command.ts";
 import { RemoteFiles } from "./sftp.ts";
 
 export { type PassphraseSource, rememberPassphrases } from "./auth.ts";
 export { refuseUnknownHostKeys } from "./host-key.ts";
+export { JumpPool } from "./jump-pool.ts";
 export { remoteCommand, type WrapperKind } from "./remote-command.ts";
 
 export interface SshTransportOptions {
@@ -50,6 +53,11 @@ export interface SshTransportOptions {
   killGraceMs?: number;
   /** How commands are wrapped on the machine; "auto" (default) probes for `setsid -w` once. */
   wrapper?: WrapperKind | "auto";
+  /**
+   * The run's bastion logins, shared by every machine behind the same bastions. Default: a pool of
+   * this transport's own, closed with it.
+   */
+  jumps?: JumpPool;
 }
 
 export class SshTransport implements Transport {
@@ -66,6 +74,9 @@ export class SshTransport implements Transport {
   private readonly slots: Slots;
   /** Commands in flight: `cancel` kills one, `lost` tells it the connection is gone. */
   private readonly running = new Set<RunningCommand>();
+  /** The bastions' logins, when the machine is reached through jump hosts. */
+  private readonly jumps?: JumpPool;
+  private readonly ownJumps: boolean;
 
   constructor(
     private readonly machine: Host,
@@ -75,6 +86,8 @@ export class SshTransport implements Transport {
     this.user = machine.user ?? userInfo().username;
     this.peer = peerOf(machine, this.user);
     this.slots = new Slots(opts.maxParallel ?? 6);
+    this.ownJumps = machine.jump !== undefined && opts.jumps === undefined;
+    if (machine.jump) this.jumps = opts.jumps ?? new JumpPool(opts);
   }
 
   async exec(script: string, opts: ExecOptions = {}): Promise<ExecResult> {
@@ -95,7 +108,8 @@ export class SshTransport implements Transport {
 
   /** The machine's key files and passphrases, before any login anywhere (see Transport.prepare). */
   async prepare(): Promise<void> {
-    const errors = await checkIdentities([this.machine], this.opts.passphrase);
+    const bastions = (this.machine.jump ?? []).map(hopMachine);
+    const errors = await checkIdentities([...bastions, this.machine], this.opts.passphrase);
     if (errors.length > 0) {
       throw new TransportError("config", errors.map((e) => e.format()).join("\n"), this.host);
     }
@@ -126,16 +140,19 @@ export class SshTransport implements Transport {
     this.conn = undefined;
     if (!client && pending) await pending.catch(() => {});
     const c = this.client;
-    if (!c) return;
-    await new Promise<void>((res) => {
-      const t = setTimeout(res, 1000);
-      c.once("close", () => {
-        clearTimeout(t);
-        res();
+    if (c) {
+      await new Promise<void>((res) => {
+        const t = setTimeout(res, 1000);
+        c.once("close", () => {
+          clearTimeout(t);
+          res();
+        });
+        c.end();
       });
-      c.end();
-    });
+    }
     this.client = undefined;
+    // After the machine's own connection, which runs through them.
+    if (this.ownJumps) await this.jumps?.close();
   }
 
   private connection(): Promise<Client> {
@@ -159,18 +176,37 @@ export class SshTransport implements Transport {
     const { machine, user, peer, opts } = this;
     const hostKeys = new HostKeyPolicy(machine, peer, opts);
     const auth = await authMethods({ machine, user, peer, opts });
+    const sock = await this.tunnel();
     this.connectCount++;
     const client = await openClient(
-      { machine, user, peer, auth, hostKeys, opts },
+      { machine, user, peer, auth, hostKeys, opts, ...(sock ? { sock } : {}) },
       {
         ready: (c) => {
           this.client = c;
         },
         closed: (c) => this.clientClosed(c),
       },
-    );
+    ).catch((e: unknown) => {
+      throw this.behindBastion(e);
+    });
     this.wrapper = await this.wrapperOn(client);
     return client;
+  }
+
+  /** The channel through the bastions to the machine, when it has jump hosts. */
+  private async tunnel() {
+    const hops = this.machine.jump;
+    if (!hops || !this.jumps) return undefined;
+    const { address, port } = this.machine;
+    return this.jumps.tunnel(hops, { address, port, peer: this.peer });
+  }
+
+  /** A login that failed past the bastions says the bastions were reached. */
+  private behindBastion(e: unknown): unknown {
+    const hops = this.machine.jump;
+    if (!hops || !(e instanceof TransportError)) return e;
+    if (e.code !== "connect-failed" && e.code !== "auth-failed") return e;
+    return new TransportError(e.code, `${routeName(hops)} reached, but ${e.message}`, e.host);
   }
 
   private async wrapperOn(client: Client): Promise<WrapperKind> {

@@ -121,6 +121,9 @@ function questionContent(q: Question | undefined, c: BoxContext): BoxContent | u
         title: "Unknown host key",
         lines: [
           `${q.question.host} (${q.question.address}:${q.question.port}) is not in known_hosts.`,
+          ...(q.question.bastionFor
+            ? [`It is a bastion (jump host) on the way to ${q.question.bastionFor}.`]
+            : []),
           `${q.question.keyType} key fingerprint:`,
           `  ${q.question.fingerprint}`,
           "Compare it with the machine's own: ssh-keygen -lf on its host key.",
