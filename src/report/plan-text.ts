@@ -68,7 +68,7 @@ function hostLine(h: PlanHost): string {
   const where =
     h.transport === "local" ? "local" : `${h.user ? `${h.user}@` : ""}${h.address}:${h.port}${routeOf(h)}`;
   const become = h.become ? `  runs as ${h.become}` : "";
-  return `${h.name.padEnd(12)} ${where.padEnd(28)} roles: ${h.roles.join(", ")}${become}`;
+  return `${h.name.padEnd(12)} ${where.padEnd(h.via ? 40 : 28)} roles: ${h.roles.join(", ")}${become}`;
 }
 
 /** " via bastion1" (or a chain, first hop first) for a machine reached through jump hosts. */
@@ -114,11 +114,21 @@ function renderStep(step: PlannedStep, number: string, hosts: Map<string, PlanHo
       return host ? `${h} (${host.address}${routeOf(host)})` : h;
     });
     out.push(`     on ${style.bold(names.join(", "))}:`);
-    for (const a of group.target.actions) out.push(...renderAction(a, style));
+    // The machine's list line says who its commands run as; an action says so only when it differs.
+    // An action without as= runs as the login user: said so where the machine runs as another.
+    const machine = hosts.get(group.hosts[0] ?? "");
+    const become = machine?.become;
+    const own = <T extends { as?: string }>(a: T): T =>
+      a.as === become
+        ? { ...a, as: undefined }
+        : a.as === undefined
+          ? { ...a, as: `${machine?.user ?? "the login user"} (the login)` }
+          : a;
+    for (const a of group.target.actions) out.push(...renderAction(own(a), style));
     if (group.target.rollback.length === 0) {
       out.push(`       ${style.dim("rollback: none")}`);
     }
-    for (const r of group.target.rollback) out.push(...renderRollback(r, style));
+    for (const r of group.target.rollback) out.push(...renderRollback(own(r), style));
   }
   return out;
 }

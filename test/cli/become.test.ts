@@ -93,8 +93,9 @@ describe("become over ssh", () => {
     const plan = runCli(["plan", file, "-i", inv], { env });
     expect(plan.code).toBe(0);
     expect(plan.stdout).toMatch(new RegExp(`m1 .* runs as ${svc}`));
-    expect(plan.stdout).toContain(`(mode 0600, as ${svc})`);
-    expect(plan.stdout).toContain(`as ${svc} · background`);
+    // Each action says who it runs as only where it differs from its machine: here as= the login user.
+    expect(plan.stdout).not.toContain(`as ${svc} ·`);
+    expect(plan.stdout).toContain(`as ${h.machines[0]?.user} (the login) · timeout 10m`);
 
     const r = runCli(["run", file, "-i", inv, "--yes"], { env, timeoutMs: 120_000 });
     expect(r.stderr).toBe("");

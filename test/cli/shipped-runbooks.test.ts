@@ -96,7 +96,7 @@ describe("the shipped runbooks", () => {
       ["d", "192.168.1.5", "broker-b", "1", "SLAVE", "/data/rocketmq"],
     ];
     for (const [host, address, name, id, role, base] of expected) {
-      const at = review.indexOf(`on ${host} (${address}):`);
+      const at = review.indexOf(`on ${host} (${address} via bastion):`);
       expect(at).toBeGreaterThan(-1);
       const next = review.indexOf("\n     on ", at + 1);
       const block = review.slice(at, Math.min(next < 0 ? Infinity : next, review.indexOf("\n\n", at)));
