@@ -10,13 +10,29 @@ export function planHash(body: Omit<Plan, "hash">): string {
   return createHash("sha256").update(canonicalJson(body)).digest("hex");
 }
 
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+/**
+ * JSON with every object's keys sorted (by UTF-16 code units, as `<` compares), `undefined` and `file`
+ * left out. One string built left to right: a plan of thousands of steps is hashed in one pass.
+ */
+export function canonicalJson(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (Array.isArray(value)) {
+    let out = "[";
+    for (let i = 0; i < value.length; i++) out += (i > 0 ? "," : "") + canonicalJson(value[i]);
+    return `${out}]`;
+  }
   if (value && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([k, v]) => v !== undefined && k !== "file")
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+    const o = value as Record<string, unknown>;
+    const keys = Object.keys(o).sort();
+    let out = "{";
+    let first = true;
+    for (const k of keys) {
+      const v = o[k];
+      if (v === undefined || k === "file") continue;
+      out += `${first ? "" : ","}${JSON.stringify(k)}:${canonicalJson(v)}`;
+      first = false;
+    }
+    return `${out}}`;
   }
   return JSON.stringify(value);
 }

@@ -25,7 +25,8 @@ export async function planCommand(io: Io, file: string, opts: PlanOpts): Promise
     env: io.env,
     cwd: io.cwd,
   });
-  const json = `${JSON.stringify(plan, null, 2)}\n`;
+  // Only made when it is written: a plan of thousands of steps is megabytes of JSON.
+  const json = opts.out || opts.json ? `${JSON.stringify(plan, null, 2)}\n` : "";
   if (opts.out) {
     const out = resolve(io.cwd, opts.out);
     try {
