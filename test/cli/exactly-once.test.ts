@@ -153,7 +153,14 @@ describe("per machine: each unknown machine is looked at and decided about on it
 
 describe("locks", () => {
   test("the same machines under other names are refused: the lock is the machine's, not the name's", async () => {
-    const file = runbook("renamed", "## Slow {#slow}\n\n```sh {on=app}\nsleep 2; echo x >> ~/renamed\n```\n");
+    // The first run holds its machines until the test lets it go: however slow the second is to
+    // start, it finds them locked (a fixed sleep let the first finish first on a busy machine).
+    const release = `/tmp/runbook-test-release-${process.pid}`;
+    rmSync(release, { force: true });
+    const file = runbook(
+      "renamed",
+      `## Slow {#slow}\n\n\`\`\`sh {on=app}\ni=0; while [ ! -e ${release} ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; echo x >> ~/renamed\n\`\`\`\n`,
+    );
     const first = spawnCli(["run", file, "-i", inventory, "--yes", "--break-lock"]);
     try {
       await until("the first run's lock", () =>
@@ -172,13 +179,20 @@ describe("locks", () => {
         /refused: machine (alpha|beta) is locked by \S+ \(run \S*renamed\S*, pid \d+/,
       );
     } finally {
+      writeFileSync(release, "");
       expect(await first.exited).toBe(0);
+      rmSync(release, { force: true });
     }
     for (const m of harness.machines) expect(lines(join(m.home, "renamed"))).toBe(1);
   }, 60_000);
 
   test("runbook resume from a second terminal never takes over a live run", async () => {
-    const file = runbook("second", "## Slow {#slow}\n\n```sh {on=app}\nsleep 2; echo x >> ~/second\n```\n");
+    const release = `/tmp/runbook-test-release-second-${process.pid}`;
+    rmSync(release, { force: true });
+    const file = runbook(
+      "second",
+      `## Slow {#slow}\n\n\`\`\`sh {on=app}\ni=0; while [ ! -e ${release} ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; echo x >> ~/second\n\`\`\`\n`,
+    );
     const first = spawnCli(["run", file, "-i", inventory, "--yes", "--break-lock"]);
     await until(
       "the run to start",
@@ -189,7 +203,9 @@ describe("locks", () => {
     expect(other.code).toBe(4);
     expect(other.stderr).toContain(`refused: run ${id} is being run right now by`);
     expect(other.stderr).toContain("a live runner is never taken over");
+    writeFileSync(release, "");
     expect(await first.exited).toBe(0);
+    rmSync(release, { force: true });
     for (const m of harness.machines) expect(lines(join(m.home, "second"))).toBe(1);
   }, 60_000);
 
