@@ -107,7 +107,13 @@ function hostFinishedLine(e: Extract<EngineEvent, { type: "host-finished" }>, st
   if (e.status === "ok") return `    ${e.host}: ${style.ok("ok")} (${secs}s)\n`;
   if (e.status === "not-applicable")
     return `    ${e.host}: ${style.dim(`not applicable${e.detail ? `: ${e.detail}` : ""}`)}\n`;
-  return `    ${e.host}: ${style.danger(e.status.toUpperCase())}${e.exitCode !== null ? ` exit ${e.exitCode}` : ""} (${secs}s)${e.error ? `: ${e.error}` : ""}\n`;
+  return `    ${e.host}: ${style.danger(e.status.toUpperCase())}${e.exitCode !== null ? ` exit ${e.exitCode}` : ""} (${secs}s)${whyBeyond(e.error, e.exitCode)}\n`;
+}
+
+/** ": why", unless it only repeats the exit code already said ("exit 3 … exit code 3"). */
+function whyBeyond(error: string | undefined, exitCode: number | null): string {
+  if (!error || (exitCode !== null && error === `exit code ${exitCode}`)) return "";
+  return `: ${plainText(error)}`;
 }
 
 function runFinishedLines(
@@ -124,7 +130,7 @@ function runFinishedLines(
   let out = "";
   // What went wrong, whole, where the run ends: each failed machine's reason and last lines.
   for (const f of e.failures ?? []) {
-    out += `${style.danger(`  ${f.status} on ${f.host}: step ${stepNumber(steps.ids, f.stepId)} ${steps.titles.get(f.stepId) ?? f.stepId}${f.exitCode !== null ? `, exit ${f.exitCode}` : ""}${f.error ? `: ${plainText(f.error)}` : ""}`)}\n`;
+    out += `${style.danger(`  ${f.status} on ${f.host}: step ${stepNumber(steps.ids, f.stepId)} ${steps.titles.get(f.stepId) ?? f.stepId}${f.exitCode !== null ? `, exit ${f.exitCode}` : ""}${whyBeyond(f.error, f.exitCode)}`)}\n`;
     for (const line of f.tail ?? []) out += `      ${plainText(line)}\n`;
   }
   out += `${e.status === "ok" ? style.ok(text) : style.danger(text)}\n`;

@@ -245,7 +245,7 @@ describe("output as an operator reads it", () => {
     const r = runCli(["run", file, "-i", inv, "--yes", "--break-lock"], { env });
     expect(r.code).toBe(1);
     const end = r.stdout.slice(r.stdout.indexOf("  failed on m1"));
-    expect(end).toContain("  failed on m1: step 1/1 Break, exit 3: exit code 3\n");
+    expect(end).toContain("  failed on m1: step 1/1 Break, exit 3\n");
     expect(end).toContain(
       "      cp: cannot create regular file /opt/app/bin/a-very-long-name-that-would-be-cut-at-the-pane-width: Permission denied\n",
     );
