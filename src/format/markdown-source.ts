@@ -63,6 +63,21 @@ const FRONT_FENCE = /^---[ \t]*$/;
  * itself is in `markdown/`: its set-up, the top-level blocks, fences, GitBook tags.
  */
 export function readMarkdown(file: string, raw: string): MarkdownSource {
+  // A fragment included by every runbook of a directory is read once per `runbook check` (the result
+  // is only read by the walk, so it is shared).
+  const key = `${file}\0${raw}`;
+  const known = readOnce.get(key);
+  if (known) return known;
+  const read = readMarkdownNow(file, raw);
+  if (readOnce.size >= READ_ONCE_MAX) readOnce.clear();
+  readOnce.set(key, read);
+  return read;
+}
+
+const readOnce = new Map<string, MarkdownSource>();
+const READ_ONCE_MAX = 64;
+
+function readMarkdownNow(file: string, raw: string): MarkdownSource {
   const text = raw
     .replace(/^\uFEFF/, "")
     .replace(/\r\n?/g, "\n")

@@ -19,8 +19,29 @@ import { didYouMean } from "./suggest.ts";
  * A YAML document with positions, shared by the front matter and inventory readers so both report
  * `file:line:col` for every mistake. `lineOffset` is the file line where the YAML text begins.
  */
+/**
+ * Parsed documents by text: a fragment included by every runbook (the cluster layout) is parsed once
+ * for a whole `runbook check`, not once per runbook that includes it. Documents are only read after
+ * parsing, so sharing one is safe; the cache is small and is emptied when full.
+ */
+const parsed = new Map<string, { doc: Document; counter: LineCounter }>();
+const PARSED_MAX = 64;
+
+function parseOnce(text: string): { doc: Document; counter: LineCounter } {
+  let p = parsed.get(text);
+  if (!p) {
+    const counter = new LineCounter();
+    // Keys are checked for repeats in YamlSource: yaml's own check compares each key with every other (quadratic).
+    const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: false });
+    p = { doc, counter };
+    if (parsed.size >= PARSED_MAX) parsed.clear();
+    parsed.set(text, p);
+  }
+  return p;
+}
+
 export class YamlSource {
-  private readonly counter = new LineCounter();
+  private readonly counter: LineCounter;
   private readonly doc: Document;
   readonly root: Node | null;
   /** What each alias stands for (see walk). */
@@ -47,8 +68,8 @@ export class YamlSource {
         "flatten the lists and mappings: nothing here needs that many levels",
       );
     }
-    // Keys are checked for repeats below: yaml's own check compares each key with every other (quadratic).
-    const doc = parseDocument(text, { lineCounter: this.counter, prettyErrors: false, uniqueKeys: false });
+    const { doc, counter } = parseOnce(text);
+    this.counter = counter;
     this.doc = doc;
     this.root = doc.contents as Node | null;
     this.aliases = new Map();
