@@ -242,7 +242,7 @@ describe("RocketMQ end to end, over ssh", () => {
   );
 
   test(
-    "multi-master with two NameServers, both brokers on one host: a rolling restart stops only its own broker",
+    "multi-master with two NameServers, both brokers on one host: restarting one master stops only its own broker",
     () =>
       scenario(async () => {
         // Brokers a and b share machine a (one user, one host), each with its own directory and ports.
@@ -269,9 +269,9 @@ describe("RocketMQ end to end, over ssh", () => {
           jvmsOf(users()).find((j) => j.main === "BrokerStartup" && j.config?.includes(base))?.pid;
         const [aBefore, bBefore] = [pid("/rocketmq-node/"), pid("/rocketmq-b/")];
         expect(aBefore).toBeGreaterThan(0);
-        const r = await cli("multi-rolling-restart", [
+        const r = await cli("multi-restart-master", [
           "run",
-          "runbooks/rocketmq/rolling-restart.md",
+          "runbooks/rocketmq/restart-master.md",
           "-i",
           inv,
           "--yes",
