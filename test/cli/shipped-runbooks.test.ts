@@ -27,6 +27,7 @@ describe("the shipped runbooks", () => {
     "master-down-async",
     "multi-master",
     "restart-master",
+    "rolling-restart",
     "single-master",
     "slave-down-sync",
     "teardown",

@@ -26,6 +26,7 @@ const CASES: [string, string, Record<string, string>][] = [
   ["master-down-async", "example", { broker: "broker-a" }],
   ["slave-down-sync", "example", { broker: "broker-b" }],
   ["restart-master", "local", { broker: "broker-a" }],
+  ["rolling-restart", "example", {}],
 ];
 
 /**
