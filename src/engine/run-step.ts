@@ -25,15 +25,25 @@ export async function runStep(ctx: RunContext, step: PlannedStep): Promise<StepE
   // A check's failures never stop it; a rollout goes on with up to max-fail failed machines.
   const maxFail = step.keepGoing ? Number.POSITIVE_INFINITY : (step.rollout?.maxFail ?? 0);
   let ran = false;
+  // On a resume, batches done before are not run again; their gate may not have passed (the run
+  // stopped on it), so the last of them passes it again before the next batch starts or the step ends.
+  let unchecked: PlannedTarget[] | undefined;
+  const recheck = async () => !gate || !unchecked || (await passGate(ctx, step, gate, unchecked));
   for (const [i, batch] of batches.entries()) {
     const todo = batch.filter((t) => !doneOn(ctx, step, t));
-    if (todo.length === 0) continue;
+    if (todo.length === 0) {
+      unchecked = batch;
+      continue;
+    }
+    if (!(await recheck())) return ctx.signal.aborted ? "aborted" : "failed";
+    unchecked = undefined;
     if (batches.length > 1 && !(await startBatch(ctx, step, i, todo, ran))) return "aborted";
     ran = true;
     const end = await settle(ctx, step, todo, maxFail);
     if (end !== "next") return end;
     if (gate && !(await passGate(ctx, step, gate, todo))) return ctx.signal.aborted ? "aborted" : "failed";
   }
+  if (!(await recheck())) return ctx.signal.aborted ? "aborted" : "failed";
   // Machines the rollout went on without are asked about once every batch has run.
   if (failedOn(ctx, step).length > 0) {
     const next = await onFailure(ctx, step, []);

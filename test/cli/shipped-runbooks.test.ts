@@ -26,6 +26,7 @@ describe("the shipped runbooks", () => {
     "install",
     "master-down-async",
     "multi-master",
+    "restart-master",
     "rolling-restart",
     "single-master",
     "slave-down-sync",
@@ -47,7 +48,7 @@ describe("the shipped runbooks", () => {
 
   test("a directory stands for the runbooks under it; the deployments also plan against both inventories", () => {
     expect(runCli(["check", "runbooks/rocketmq"]).stdout).toContain(`${ALL.length} ok, 0 with problems`);
-    const deployments = ALL.filter((n) => n.includes("master") && !n.includes("-down")).map(
+    const deployments = ALL.filter((n) => /^(single|multi|two)-master/.test(n)).map(
       (n) => `runbooks/rocketmq/${n}.md`,
     );
     expect(deployments).toHaveLength(4);

@@ -290,3 +290,96 @@ export function writeInventory(path: string, harness: SshdHarness, nodes: NodeSp
   );
   return path;
 }
+
+/** One send of the test producer (test/e2e/java/SendLoop.java): when it started and ended, and where it went. */
+export interface Send {
+  start: number;
+  end: number;
+  ok: boolean;
+  /** The brokerName of a successful send, or why it failed. */
+  detail: string;
+}
+
+export interface Producer {
+  pid: number;
+  /** Every send so far, in order. */
+  sends(): Send[];
+  /** Stops it by PID (SIGKILL) and waits for it to exit. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A real RocketMQ client producer (the tests' installation's lib/), started in the background: it
+ * sends to `topic` one message after another (20 ms apart), refreshes its routes every second and
+ * never retries a failed send, and writes a line per send to `dir/producer.out`. Resolves once it has
+ * sent a message.
+ */
+export async function startProducer(ns: string, topic: string, dir: string): Promise<Producer> {
+  const classes = join(dir, "producer-classes");
+  mkdirSync(classes, { recursive: true });
+  const cp = `${join(TOOLS_HOME, "lib")}/*`;
+  const javac = spawnSync(
+    "javac",
+    ["-nowarn", "-cp", cp, "-d", classes, join(import.meta.dir, "java", "SendLoop.java")],
+    { encoding: "utf8" },
+  );
+  if (javac.status !== 0) throw new Error(`javac SendLoop.java failed:\n${javac.stderr}`);
+  const out = join(dir, "producer.out");
+  const proc = Bun.spawn(
+    [
+      "java",
+      "-Xmx128m",
+      `-Duser.home=${join(dir, "producer-home")}`,
+      "-Drmq.logback.configurationFile=rmq.tools.logback.xml",
+      "-Dlogback.statusListenerClass=org.apache.rocketmq.logging.ch.qos.logback.core.status.NopStatusListener",
+      "-cp",
+      `${classes}:${cp}`,
+      "SendLoop",
+      ns,
+      topic,
+      "20",
+    ],
+    { stdout: Bun.file(out), stderr: Bun.file(join(dir, "producer.err")) },
+  );
+  const sends = (): Send[] =>
+    (existsSync(out) ? readFileSync(out, "utf8") : "")
+      .split("\n")
+      .map((l) => /^(\d+) (\d+) (OK|FAIL) (.*)$/.exec(l))
+      .filter((m) => m !== null)
+      .map((m) => ({ start: Number(m[1]), end: Number(m[2]), ok: m[3] === "OK", detail: m[4] as string }));
+  const producer: Producer = {
+    pid: proc.pid,
+    sends,
+    stop: async () => {
+      try {
+        process.kill(proc.pid, "SIGKILL");
+      } catch {}
+      await proc.exited;
+    },
+  };
+  try {
+    await eventually(() => sends().some((s) => s.ok), 60_000, "the producer's first message");
+  } catch (e) {
+    await producer.stop();
+    throw e;
+  }
+  return producer;
+}
+
+/** The longest time between two successful sends (ms) in [from, to], and how many sends failed then. */
+export function longestOutage(sends: Send[], from: number, to: number): { ms: number; failed: number } {
+  const during = sends.filter((s) => s.end >= from && s.start <= to);
+  let ms = 0;
+  let last = from;
+  for (const s of during.filter((x) => x.ok)) {
+    ms = Math.max(ms, s.end - last);
+    last = s.end;
+  }
+  return { ms: Math.max(ms, to - last), failed: during.filter((s) => !s.ok).length };
+}
+
+/** When a process started, in clock ticks since boot (field 22 of /proc/PID/stat): orders processes. */
+export function startedAt(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]);
+}

@@ -13,12 +13,15 @@ import {
   jvmsOf,
   jvmsUnder,
   killJvms,
+  longestOutage,
   MAVEN_REPO,
   mqadmin,
   type NodeSpec,
   prefetch,
   REPO,
   runbook,
+  startedAt,
+  startProducer,
   tail,
   writeInventory,
 } from "./cluster.ts";
@@ -192,6 +195,97 @@ async function deployPairs(mode: "async" | "sync", topic: string) {
   return { inv, ns, aAddr: aAddr, cAddr: cAddr };
 }
 
+/** Each broker machine's BrokerStartup PID. */
+function brokerPids(machines: string[]): Record<string, number> {
+  const jvms = jvmsOf(users());
+  return Object.fromEntries(
+    machines.map((x) => [x, jvms.find((j) => j.user === m(x).user && j.main === "BrokerStartup")?.pid ?? 0]),
+  );
+}
+
+/**
+ * rolling-restart.md on the async pairs (a/c and b/d) with a producer sending to E2E_ROLLING from
+ * before the run to after it: every broker is a new process, the slaves started again before the
+ * masters, one broker per batch, the cluster whole afterwards, and the producer never went without a
+ * successful send for as long as one broker's restart took.
+ */
+async function rollingRestart(inv: string, ns: string): Promise<void> {
+  const brokers = ["a", "b", "c", "d"];
+  const before = brokerPids(brokers);
+  for (const x of brokers) expect(before[x]).toBeGreaterThan(0);
+  // A topic of its own: the messages the test reads back later stay among the first of E2E_ASYNC.
+  const created = await mqadmin(
+    ["updateTopic", "-n", ns, "-c", "DefaultCluster", "-t", "E2E_ROLLING"],
+    logDir,
+  );
+  expect(created.match(/create topic to \S+ success/g)?.length).toBe(2);
+  const producer = await startProducer(ns, "E2E_ROLLING", dir);
+  let roll: CliRun;
+  let from: number;
+  let to: number;
+  try {
+    from = Date.now();
+    roll = await cli("async-rolling-restart", [
+      "run",
+      "runbooks/rocketmq/rolling-restart.md",
+      "-i",
+      inv,
+      "--yes",
+      "--var",
+      "drain_seconds=3",
+      "--var",
+      "test_topic=E2E_ROLLING",
+    ]);
+    to = Date.now();
+    // Sends go on through both masters after the run.
+    await eventually(
+      () =>
+        ["broker-a", "broker-b"].every((b) =>
+          producer.sends().some((x) => x.ok && x.start > to && x.detail === b),
+        ),
+      30_000,
+      "sends through both masters after the rolling restart",
+    );
+  } finally {
+    await producer.stop();
+  }
+  // One broker per batch, slaves first, in inventory order.
+  expect([...roll.out.matchAll(/^--- batch (\d)\/(\d) on (.*)$/gm)].map((x) => x.slice(1).join(" "))).toEqual(
+    ["1 2 c", "2 2 d", "1 2 a", "2 2 b"],
+  );
+  expect(roll.out).toContain("wipe write perm of broker[broker-a] in name server");
+  expect(roll.out).toContain("add write perm of broker[broker-b] in name server");
+  // Every broker is a new JVM, and they started one after another: c, d, then a, b.
+  const after = brokerPids(brokers);
+  for (const x of brokers) {
+    expect(after[x]).toBeGreaterThan(0);
+    expect(after[x]).not.toBe(before[x] as number);
+  }
+  const started = ["c", "d", "a", "b"].map((x) => startedAt(after[x] as number));
+  expect(started).toEqual([...started].sort((x, y) => x - y));
+  expect(new Set(started).size).toBe(4);
+  // The cluster is whole: four brokers registered, both masters writable on the topic.
+  expect(await clusterList(ns, logDir)).toHaveLength(4);
+  for (const topic of ["E2E_ROLLING", "E2E_ASYNC"]) {
+    const route = await mqadmin(["topicRoute", "-n", ns, "-t", topic], logDir);
+    expect(route.match(/"perm":6/g)?.length).toBe(2);
+  }
+  // Each broker's restart, from the plain output: its first "host: ok (N s)" line in its batch.
+  const restarts = [
+    ...roll.out.matchAll(/^--- batch \d\/\d on (\S+)\n[\s\S]*?^ {4}\1: ok \(([\d.]+)s\)$/gm),
+  ].map((x) => Number(x[2]) * 1000);
+  expect(restarts).toHaveLength(4);
+  const outage = longestOutage(producer.sends(), from, to);
+  const sent = producer.sends().filter((x) => x.start >= from && x.end <= to);
+  console.log(
+    `rolling restart: ${Math.round((to - from) / 1000)} s; broker restarts ${restarts.map((r) => `${r / 1000} s`).join(", ")}; ` +
+      `${sent.length} sends during it, ${outage.failed} failed; longest time without a successful send ${outage.ms} ms`,
+  );
+  // No window without a successful send as long as even the shortest restart of one broker.
+  expect(outage.ms).toBeLessThan(Math.min(...restarts));
+  expect(sent.filter((x) => x.ok).length).toBeGreaterThan(100);
+}
+
 describe("RocketMQ end to end, over ssh", () => {
   test(
     "single master: deployed and checked; teardown without the cluster name is refused before it stops anything, with it stops everything and deletes the stores",
@@ -242,7 +336,7 @@ describe("RocketMQ end to end, over ssh", () => {
   );
 
   test(
-    "multi-master with two NameServers, both brokers on one host: a rolling restart stops only its own broker",
+    "multi-master with two NameServers, both brokers on one host: restarting one master stops only its own broker",
     () =>
       scenario(async () => {
         // Brokers a and b share machine a (one user, one host), each with its own directory and ports.
@@ -269,9 +363,9 @@ describe("RocketMQ end to end, over ssh", () => {
           jvmsOf(users()).find((j) => j.main === "BrokerStartup" && j.config?.includes(base))?.pid;
         const [aBefore, bBefore] = [pid("/rocketmq-node/"), pid("/rocketmq-b/")];
         expect(aBefore).toBeGreaterThan(0);
-        const r = await cli("multi-rolling-restart", [
+        const r = await cli("multi-restart-master", [
           "run",
-          "runbooks/rocketmq/rolling-restart.md",
+          "runbooks/rocketmq/restart-master.md",
           "-i",
           inv,
           "--yes",
@@ -295,7 +389,7 @@ describe("RocketMQ end to end, over ssh", () => {
   );
 
   test(
-    "two masters and two slaves, async: replication, health check, a master down read through its slave and restarted, teardown",
+    "two masters and two slaves, async: replication, health check, a rolling restart of every broker while a producer sends, a master down read through its slave and restarted, teardown",
     () =>
       scenario(async () => {
         const { inv, ns, aAddr, cAddr } = await deployPairs("async", "E2E_ASYNC");
@@ -308,6 +402,9 @@ describe("RocketMQ end to end, over ssh", () => {
         ]);
         expect(health.out).toMatch(/c \| OK: replication lag \d+ bytes/);
         expect(health.out).toMatch(/a \| OK: NameServer \S+ lists DefaultCluster broker-a 0/);
+
+        // The rolling restart of all four brokers while a real producer sends throughout.
+        await rollingRestart(inv, ns);
 
         // Messages written to broker-a and replicated; then its master dies hard.
         const bodies = [`before-crash-1-${Date.now()}`, `before-crash-2-${Date.now()}`];
@@ -377,7 +474,7 @@ describe("RocketMQ end to end, over ssh", () => {
         expect(jvmsOf(users())).toEqual([]);
         expect(existsSync(join(m("c").home, "rocketmq-node", "store"))).toBe(false);
       }),
-    15 * MINUTE,
+    20 * MINUTE,
   );
 
   test(

@@ -141,6 +141,52 @@ describe("rollouts", () => {
     expect(result.status).toBe("failed");
   });
 
+  test("resume after a failed gate runs the gate again before the next batch: a batch never starts on a gate that did not pass", async () => {
+    const s = setup(
+      "gate-resume",
+      `${RESTART("serial=4 gate=check")}## Check the cluster {#check}\n\n\`\`\`sh {on=ns risk=read}\necho gate >> {{ log }}\ntest ! -e "$HOME/unhealthy"\n\`\`\`\n`,
+    );
+    writeFileSync(join(s.home("ns"), "unhealthy"), "");
+    const first = await run(s);
+    expect(first.batches).toEqual(["1/2: m1,m2,m3,m4"]);
+    expect(first.stepEnd("check")).toBe("failed");
+    const state = first.events.reduce(reduceRun, initialRunState);
+
+    // Still unhealthy: resume checks again and stops there; the second batch never starts.
+    s.clearRan();
+    const stillBad = await run(s, state);
+    expect(stillBad.batches).toEqual([]);
+    expect(s.ran()).toEqual(["gate"]);
+    expect(stillBad.stepEnd("restart")).toBe("failed");
+
+    // Healthy again: the gate passes, then the second batch and its gate run.
+    rmSync(join(s.home("ns"), "unhealthy"));
+    s.clearRan();
+    const resumed = await run(s, stillBad.events.reduce(reduceRun, state));
+    expect(resumed.result.status).toBe("ok");
+    expect(resumed.batches).toEqual(["2/2: m5,m6,m7,m8"]);
+    expect(s.ran()[0]).toBe("gate");
+    expect(s.ran().slice(1, 5).sort()).toEqual(["m5", "m6", "m7", "m8"]);
+    expect(s.ran()[5]).toBe("gate");
+  });
+
+  test("resume after the gate failed behind the last batch runs the gate again before the step counts as done", async () => {
+    const dir = join(root, "gate-last");
+    const s = setup(
+      "gate-last",
+      `${RESTART("serial=4 gate=check")}## Check the cluster {#check}\n\n\`\`\`sh {on=ns risk=read}\necho gate >> {{ log }}\ntest "$(grep -c . ${dir}/ran.log)" -lt 9\n\`\`\`\n`,
+    );
+    // Batch 1 (4 lines) + gate = 5 lines; batch 2 makes 9 before its gate runs: the gate fails.
+    const first = await run(s);
+    expect(first.batches).toEqual(["1/2: m1,m2,m3,m4", "2/2: m5,m6,m7,m8"]);
+    expect(first.stepEnd("check")).toBe("failed");
+    s.clearRan();
+    const resumed = await run(s, first.events.reduce(reduceRun, initialRunState));
+    expect(resumed.batches).toEqual([]);
+    expect(s.ran()).toEqual(["gate"]);
+    expect(resumed.result.status).toBe("ok");
+  });
+
   test("a gate that passes after every batch is not run again on its own, and the run goes on", async () => {
     const s = setup(
       "gate-ok",

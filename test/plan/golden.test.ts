@@ -25,7 +25,8 @@ const CASES: [string, string, Record<string, string>][] = [
   ["teardown", "example", {}],
   ["master-down-async", "example", { broker: "broker-a" }],
   ["slave-down-sync", "example", { broker: "broker-b" }],
-  ["rolling-restart", "local", { broker: "broker-a" }],
+  ["restart-master", "local", { broker: "broker-a" }],
+  ["rolling-restart", "example", {}],
 ];
 
 /**
