@@ -19,6 +19,7 @@ import type { RunResult } from "./engine/run-result.ts";
 import type { RunState } from "./engine/state.ts";
 import { loadRunbook } from "./format/load-runbook.ts";
 import { isDirectory, runbooksUnder } from "./format/runbook-files.ts";
+import { type ImportResult, importDocument as importText } from "./import/import-document.ts";
 import { defaultInventory } from "./inventory/default-inventory.ts";
 import { loadInventory } from "./inventory/load-inventory.ts";
 import { RunbookError, RunbookErrors } from "./model/errors.ts";
@@ -33,6 +34,8 @@ export type { Decision, EngineEvent, HostStatus, RunStatus } from "./engine/even
 export { listRuns, readRun } from "./engine/journal.ts";
 export type { RunResult } from "./engine/run-result.ts";
 export type { RunState } from "./engine/state.ts";
+export type { Finding, ImportResult } from "./import/import-document.ts";
+export { formatFindings } from "./import/import-document.ts";
 export { RunbookError, RunbookErrors } from "./model/errors.ts";
 export type { Inventory } from "./model/inventory.ts";
 export type { Plan, PlannedStep } from "./model/plan.ts";
@@ -139,6 +142,32 @@ export function check(
       return { file, errors };
     }
   });
+}
+
+/**
+ * A document people follow by hand (a GitBook page, a wiki export, a README) as a runbook to review:
+ * nothing runs. `roles`: `LABEL=role` (`A=broker-a`). `output`: where the runbook will be written (its
+ * includes are relative to it). Throws RunbookError "io" (unreadable), "usage", "import".
+ */
+export function importDocument(
+  file: string,
+  input: { output?: string; roles?: string[]; cwd?: string } = {},
+): ImportResult {
+  const cwd = input.cwd ?? process.cwd();
+  const path = resolve(cwd, file);
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new RunbookError(
+      "io",
+      `cannot read ${file}: ${(e as Error).message}`,
+      undefined,
+      "pass a Markdown file",
+    );
+  }
+  const output = input.output === undefined ? undefined : resolve(cwd, input.output);
+  return importText(path, text, { output, roles: input.roles });
 }
 
 export interface RunInput {

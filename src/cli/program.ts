@@ -81,6 +81,24 @@ function addReviewCommands(program: Command, io: Io, set: SetCode): void {
     .action(async (file: string, opts) =>
       set(await (await import("./commands/plan.ts")).planCommand(io, file, opts)),
     );
+
+  program
+    .command("import")
+    .description(
+      "turn a document people follow by hand (GitBook page, wiki, README) into a runbook to review; nothing runs",
+    )
+    .argument("<doc>", "Markdown document")
+    .option("-o, --out <file>", "write the runbook here (default: stdout)")
+    .option(
+      "--role <label=role>",
+      "the document's machine LABEL plays this role of your inventory: --role A=broker-a (repeatable)",
+      collect,
+      [],
+    )
+    .addHelpText("after", EXIT_HELP)
+    .action(async (doc: string, opts: { out?: string; role: string[] }) =>
+      set((await import("./commands/import.ts")).importCommand(io, doc, opts)),
+    );
 }
 
 /** The options run and resume share. */

@@ -20,6 +20,8 @@ export type ErrorCode =
   /** Refused before anything ran (a live runner holds the run, a lock): exit 4. */
   | "refused"
   | "io"
+  /** `runbook import` could not write a runbook the checker accepts. */
+  | "import"
   | "usage";
 
 /** A problem the user can fix: always carries where and what to do, never needs a stack trace. */

@@ -1,0 +1,53 @@
+// Machines a document names, as roles. `在机器A` / `machine A` / `host B` name a machine by its label
+// (role `machine-a` unless mapped); a NameServer (the words, or a command that starts one) is role
+// `nameserver`. `--role LABEL=ROLE` maps either the label (`A`, `NameServer`) or the role the importer
+// would make (`machine-a`) to a role of the user's inventory.
+
+const LABELLED = [
+  /机器\s*([A-Za-z0-9]{1,8})/,
+  /\b(?:machine|host|server|node)\s+([A-Z][A-Za-z0-9]{0,7}|[0-9]{1,3})\b/,
+];
+const NAMESERVER = /name\s?server|namesrv/i;
+
+export interface MachineName {
+  /** As the document writes it: `A`, `NameServer`. */
+  label: string;
+  role: string;
+}
+
+export type RoleMap = Map<string, string>;
+
+/** `A=broker-a` options into a map (keys lower-cased). Throws on a malformed one. */
+export function parseRoleOptions(options: string[]): RoleMap {
+  const map: RoleMap = new Map();
+  for (const o of options) {
+    const m = /^([^=]+)=([a-z0-9][a-z0-9_-]*)$/.exec(o.trim());
+    if (!m?.[1] || !m[2]) throw new Error(`--role ${o}: expected LABEL=role, e.g. A=broker-a`);
+    map.set(m[1].trim().toLowerCase(), m[2]);
+  }
+  return map;
+}
+
+function roleFor(label: string, generated: string, map: RoleMap): string {
+  return map.get(label.toLowerCase()) ?? map.get(generated) ?? generated;
+}
+
+/** The machine a text names (a comment, a heading, a sentence), if any; a labelled machine wins. */
+export function machineNamed(text: string, map: RoleMap): MachineName | undefined {
+  for (const re of LABELLED) {
+    const m = re.exec(text);
+    if (m?.[1]) {
+      const label = m[1];
+      return { label, role: roleFor(label, `machine-${label.toLowerCase()}`, map) };
+    }
+  }
+  if (NAMESERVER.test(text)) return { label: "NameServer", role: roleFor("nameserver", "nameserver", map) };
+  return undefined;
+}
+
+/** The machine a command itself says it runs on: the one that starts the NameServer. */
+export function machineOfCommand(command: string, map: RoleMap): MachineName | undefined {
+  if (/\bmqnamesrv\b/.test(command))
+    return { label: "NameServer", role: roleFor("nameserver", "nameserver", map) };
+  return undefined;
+}
