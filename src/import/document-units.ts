@@ -51,7 +51,11 @@ export function documentUnits(file: string, text: string, lineOffset = 0, depth 
       const d = commandsSinceHeading ? lastDepth : lastDepth + 1;
       units.push({ kind: "heading", depth: d, title, line, virtual: "bold-line" });
       commandsSinceHeading = false;
-    } else if (item.kind === "other" && holdsFences(item.source) && ITEM.test(item.source)) {
+    } else if (
+      item.kind === "other" &&
+      holdsFences(item.source) &&
+      ITEM.test(item.source.split("\n")[0] ?? "")
+    ) {
       units.push(...listItems(file, item, lineOffset, lastDepth + 1));
     } else {
       units.push({ kind: "prose", text: item.source, line });

@@ -9,7 +9,7 @@ export function documentFrontMatter(
   if (!fm) return {};
   let data: unknown;
   try {
-    data = YAML.parse(fm.text);
+    data = YAML.parse(fm.text, { logLevel: "error" });
   } catch (e) {
     findings.push({
       line: fm.line,

@@ -31,7 +31,7 @@ export class Walk {
   private pending: StepPart[] = [];
   private stepMachine?: MachineName;
   /** The container heading the steps are under; its prose waits in `pending` for the first of them. */
-  private container?: { title: string; depth: number; machine?: MachineName };
+  private container?: { title: string; depth: number; machine?: MachineName; last?: MachineName };
   private hint?: { level: "info" | "warning" | "danger"; texts: string[]; line: number };
   private readonly shell: ShellState = { comments: [] };
   private readonly blocks = new Map<number, ReturnType<typeof readShellBlock>>();
@@ -96,7 +96,10 @@ export class Walk {
     this.step = { title, line: h.line, parts: this.pending };
     this.pending = [];
     const named = machineNamed(h.title, this.input.roles);
-    this.stepMachine = named ?? under?.machine;
+    // A machine named in one sub-section stays the one the next sub-sections work on, as for a person
+    // following them at that machine's prompt.
+    this.stepMachine = named ?? under?.last ?? under?.machine;
+    if (under && named) under.last = named;
     if (named) this.machine(named, h.line, `the heading "${h.title}"`);
     if (this.phase) this.phase.steps.push(this.step);
     else this.doc.looseSteps.push(this.step);
@@ -141,9 +144,12 @@ export class Walk {
       this.hint.texts.push(text);
       return;
     }
+    if (text.includes("{{"))
+      this.note(line, "manual", "{{ }} in the text written { { so that it is not read as a runbook variable");
     const named = machineNamed(text, this.input.roles);
     if (this.step && named && named.role !== "nameserver") {
       this.stepMachine = named;
+      if (this.container) this.container.last = named;
       this.machine(named, line, "the text before it");
     }
     this.push({ kind: "prose", text });
