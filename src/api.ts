@@ -25,7 +25,7 @@ import { loadInventory } from "./inventory/load-inventory.ts";
 import { RunbookError, RunbookErrors } from "./model/errors.ts";
 import type { Inventory } from "./model/inventory.ts";
 import type { Plan } from "./model/plan.ts";
-import type { Runbook } from "./model/runbook.ts";
+import type { Runbook, RunbookWarning } from "./model/runbook.ts";
 import { buildPlan } from "./plan/build-plan.ts";
 
 export type { DecisionSource } from "./engine/decisions.ts";
@@ -39,7 +39,7 @@ export { formatFindings } from "./import/import-document.ts";
 export { RunbookError, RunbookErrors } from "./model/errors.ts";
 export type { Inventory } from "./model/inventory.ts";
 export type { Plan, PlannedStep } from "./model/plan.ts";
-export type { Runbook } from "./model/runbook.ts";
+export type { Runbook, RunbookWarning } from "./model/runbook.ts";
 export { loadInventory, loadRunbook };
 
 export interface PlanInput {
@@ -115,6 +115,8 @@ export interface Checked {
   file: string;
   runbook?: Runbook;
   errors: RunbookError[];
+  /** What does not stop the runbook (GitBook keys it does not use), errors or not. */
+  warnings: RunbookWarning[];
 }
 
 /** Every runbook of `paths` (a directory stands for the runbooks under it), each checked; with an inventory, planned too. */
@@ -132,14 +134,16 @@ export function check(
     );
   }
   return files.map((file) => {
+    let runbook: Runbook | undefined;
     try {
-      const runbook = loadRunbook(file);
+      runbook = loadRunbook(file);
       if (input.inventory) buildPlan(runbook, input.inventory, { vars: input.vars ?? {} });
-      return { file, runbook, errors: [] };
+      return { file, runbook, errors: [], warnings: runbook.warnings ?? [] };
     } catch (e) {
       const errors = e instanceof RunbookErrors ? e.errors : e instanceof RunbookError ? [e] : undefined;
       if (!errors) throw e;
-      return { file, errors };
+      const warnings = runbook?.warnings ?? (e instanceof RunbookErrors ? e.warnings : []);
+      return { file, errors, warnings };
     }
   });
 }

@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from "commander";
-import { RunbookError, RunbookErrors } from "../model/errors.ts";
+import { formatWarning, RunbookError, RunbookErrors } from "../model/errors.ts";
 import { plural } from "../util/plural.ts";
 import { EXIT, type ExitCode } from "./exit-codes.ts";
 import type { Io } from "./io.ts";
@@ -182,6 +182,7 @@ export function reportError(e: unknown, io: Io): ExitCode {
     return EXIT.invalidInput;
   }
   if (e instanceof RunbookErrors) {
+    for (const w of e.warnings) io.err(`${formatWarning(w, io.cwd)}\n`);
     for (const err of e.errors) io.err(`${err.format(io.cwd)}\n`);
     io.err(`${plural(e.errors.length, "problem")} found\n`);
     return EXIT.invalidInput;
