@@ -95,7 +95,10 @@ export function parseFrontMatter(
       if (key === "description")
         description = attempt(errors, () => y.string(value, "description"), undefined);
       const use = key === "description" ? "read as the summary" : "ignored";
-      (fm.warnings ??= []).push({ message: `GitBook key "${key}" is not a runbook key: ${use}`, pos });
+      fm.warnings = [
+        ...(fm.warnings ?? []),
+        { message: `GitBook key "${key}" is not a runbook key: ${use}`, pos },
+      ];
       continue;
     }
     switch (key as (typeof TOP_KEYS)[number]) {
