@@ -71,3 +71,42 @@ function replaceOutsideQuotes(text: string, address: string, by: string): string
     whole === address && !insideSingleQuotes(text, offset) ? by : whole,
   );
 }
+
+/**
+ * A directory the document `cd`s into that more than one command runs in becomes a variable
+ * (`workdir`), so a path with a version in it (`rocketmq-4.5.x`) is changed once, with `--var`.
+ */
+export function directoryVariables(
+  actions: ImportedAction[],
+  findings: Finding[],
+  taken: Set<string>,
+): ImportedVar[] {
+  const uses = new Map<string, ImportedAction[]>();
+  for (const a of actions) {
+    if (!a.cwd || !a.command.startsWith(`cd ${a.cwd.dir} && `)) continue;
+    uses.set(a.cwd.dir, [...(uses.get(a.cwd.dir) ?? []), a]);
+  }
+  const vars: ImportedVar[] = [];
+  for (const [dir, users] of uses) {
+    if (users.length < 2) continue;
+    let name = "workdir";
+    for (let n = 2; taken.has(name); n++) name = `workdir_${n}`;
+    taken.add(name);
+    const line = (users[0] as ImportedAction).cwd?.line ?? 0;
+    vars.push({
+      name,
+      default: dir,
+      describe: `the directory the document changes into (line ${line}); ${users.length} commands run there`,
+    });
+    for (const a of users) {
+      a.literal ??= a.command;
+      a.command = `cd {{ ${name} }} && ${a.command.slice(`cd ${dir} && `.length)}`;
+    }
+    findings.push({
+      line,
+      kind: "inferred",
+      text: `${dir} (where ${users.length} commands run) became variable ${name}`,
+    });
+  }
+  return vars;
+}

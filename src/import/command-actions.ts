@@ -8,6 +8,8 @@ import type { DocCommand } from "./shell-block.ts";
 /** What the commands before this one left behind: the directory, a started process not yet waited for. */
 export interface ShellState {
   cwd?: string;
+  /** The line of the `cd` that made it. */
+  cwdLine?: number;
   /** A `nohup … &` just started, and the line it prints (when the document shows one). */
   background?: { action: ImportedAction; stepKey: object; expected?: string };
   /** Comments above a `cd`, kept for the command after it. */
@@ -109,6 +111,7 @@ function changeDirectory(text: string, line: number, ctx: CommandContext): void 
     ctx.note(line, "manual", `cd ${dir}: not a plain directory, not carried to the commands after it`);
     return;
   }
+  state.cwdLine = line;
   ctx.note(line, "inferred", `cd ${dir}: the commands after it run in ${state.cwd ?? "the home directory"}`);
 }
 
@@ -150,6 +153,7 @@ function shellAction(
   }
   if (ctx.state.cwd) command = `cd ${ctx.state.cwd} && ${command}`;
   const action: ImportedAction = { on, command, comments, background, read: false, line };
+  if (ctx.state.cwd) action.cwd = { dir: ctx.state.cwd, line: ctx.state.cwdLine ?? line };
   if (log) action.log = log;
   action.read = !background && onlyReads(text);
   return action;

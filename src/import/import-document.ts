@@ -3,7 +3,7 @@ import { basename, dirname, extname, relative, resolve } from "node:path";
 import { readFromDisk } from "../format/load-runbook.ts";
 import { parseRunbook } from "../format/parse-runbook.ts";
 import { RunbookError, RunbookErrors } from "../model/errors.ts";
-import { addressVariables } from "./addresses.ts";
+import { addressVariables, directoryVariables } from "./addresses.ts";
 import { documentUnits } from "./document-units.ts";
 import { documentFrontMatter } from "./front-matter.ts";
 import { parseRoleOptions } from "./machines.ts";
@@ -63,7 +63,8 @@ export function importDocument(file: string, text: string, opts: ImportOptions =
   doc.summary = fm.summary;
   const actions = actionsOf(doc);
   doc.vars = addressVariables(actions, findings);
-  placeUnnamed(doc, actions, findings);
+  doc.vars.push(...directoryVariables(actions, findings, new Set(doc.vars.map((v) => v.name))));
+  placeUnnamed(doc, actions, findings, roles.get("host") ?? "host");
   markManualSteps(doc, findings);
   return { runbook: checked(doc, output, findings), findings };
 }
@@ -80,11 +81,14 @@ function actionsOf(doc: ImportedDoc): ImportedAction[] {
   return allParts(doc).flatMap((p) => (p.kind === "action" ? [p.action] : []));
 }
 
-/** A command whose machine no text names runs on every machine of the runbook (`host` when none is named). */
-function placeUnnamed(doc: ImportedDoc, actions: ImportedAction[], findings: Finding[]): void {
+/**
+ * A command whose machine no text names runs on every machine of the runbook; when the document names
+ * none at all, on one role, `host` (or what `--role host=…` maps it to).
+ */
+function placeUnnamed(doc: ImportedDoc, actions: ImportedAction[], findings: Finding[], host: string): void {
   const unnamed = actions.filter((a) => a.on === undefined);
   if (unnamed.length === 0) return;
-  if (doc.roles.length === 0) doc.defaultRole = "host";
+  if (doc.roles.length === 0) doc.defaultRole = host;
   for (const a of unnamed) {
     findings.push({
       line: a.line,

@@ -22,6 +22,8 @@ export interface ImportedAction {
   expect?: string;
   read: boolean;
   line: number;
+  /** The directory the document's `cd` left it in (at that line); the command starts with `cd DIR && `. */
+  cwd?: { dir: string; line: number };
   /** The command before addresses in it became variables (put back if the checker refuses them). */
   literal?: string;
   /** The checker refused it: written as documentation with this reason. */

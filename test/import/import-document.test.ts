@@ -72,6 +72,10 @@ describe("the imported seed, planned against the example inventory", () => {
     expect(runbook.title).toBe("RocketMQ集群搭建");
     expect(runbook.summary).toBe("RocketMQ四种不同的集群搭建方式");
     expect(runbook.vars.find((v) => v.name === "namesrv_addr")?.default).toBe("192.168.1.1:9876");
+    // The directory the document cds into (with its version placeholder) is one variable too.
+    expect(runbook.vars.find((v) => v.name === "workdir")?.default).toBe(
+      "rocketmq/distribution/target/rocketmq-4.5.x/rocketmq-4.5.x",
+    );
   });
 
   test("the NameServer starts in the background on the nameserver machine, waiting for its boot line", () => {
@@ -148,5 +152,7 @@ describe("other shapes", () => {
     expect(rb.roles.map((r) => r.name)).toEqual(["host"]);
     const actions = rb.phases.flatMap((p) => p.steps.flatMap((s) => s.actions));
     expect(new Set(actions.map((a) => a.on.join(",")))).toEqual(new Set(["host"]));
+    const mapped = parsed("readme-quick-start.md", ["host=app"]);
+    expect(mapped.roles.map((r) => r.name)).toEqual(["app"]);
   });
 });
