@@ -10,6 +10,8 @@ export type Unit =
       line: number;
       /** A numbered list item holding a command, or a bold line above one, read as a heading. */
       virtual?: "list-item" | "bold-line";
+      /** Links written in the heading (a title is plain text): kept beside it. */
+      links?: string[];
     }
   | { kind: "prose"; text: string; line: number }
   | { kind: "code"; lang: string; value: string; source: string; line: number; codeLine: number }
@@ -39,7 +41,14 @@ export function documentUnits(file: string, text: string, lineOffset = 0, depth 
     }
     const line = item.pos.line + lineOffset;
     if (item.kind === "heading") {
-      units.push({ kind: "heading", depth: item.depth, title: cleanTitle(item.title), line });
+      const links = [...item.source.matchAll(/\[[^\]\n]*\]\([^)\s]+\)/g)].map((m) => m[0]);
+      units.push({
+        kind: "heading",
+        depth: item.depth,
+        title: cleanTitle(item.title),
+        line,
+        ...(links.length ? { links } : {}),
+      });
       lastDepth = item.depth;
       commandsSinceHeading = false;
     } else if (item.kind === "code") {

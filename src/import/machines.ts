@@ -13,6 +13,8 @@ export interface MachineName {
   /** As the document writes it: `A`, `NameServer`. */
   label: string;
   role: string;
+  /** `--role` gave the role (else the importer made it). */
+  mapped?: boolean;
 }
 
 export type RoleMap = Map<string, string>;
@@ -28,8 +30,9 @@ export function parseRoleOptions(options: string[]): RoleMap {
   return map;
 }
 
-function roleFor(label: string, generated: string, map: RoleMap): string {
-  return map.get(label.toLowerCase()) ?? map.get(generated) ?? generated;
+function machine(label: string, generated: string, map: RoleMap): MachineName {
+  const role = map.get(label.toLowerCase()) ?? map.get(generated);
+  return role ? { label, role, mapped: true } : { label, role: generated };
 }
 
 /** The machine a text names (a comment, a heading, a sentence), if any; a labelled machine wins. */
@@ -37,17 +40,15 @@ export function machineNamed(text: string, map: RoleMap): MachineName | undefine
   for (const re of LABELLED) {
     const m = re.exec(text);
     if (m?.[1]) {
-      const label = m[1];
-      return { label, role: roleFor(label, `machine-${label.toLowerCase()}`, map) };
+      return machine(m[1], `machine-${m[1].toLowerCase()}`, map);
     }
   }
-  if (NAMESERVER.test(text)) return { label: "NameServer", role: roleFor("nameserver", "nameserver", map) };
+  if (NAMESERVER.test(text)) return machine("NameServer", "nameserver", map);
   return undefined;
 }
 
 /** The machine a command itself says it runs on: the one that starts the NameServer. */
 export function machineOfCommand(command: string, map: RoleMap): MachineName | undefined {
-  if (/\bmqnamesrv\b/.test(command))
-    return { label: "NameServer", role: roleFor("nameserver", "nameserver", map) };
+  if (/\bmqnamesrv\b/.test(command)) return machine("NameServer", "nameserver", map);
   return undefined;
 }

@@ -61,6 +61,11 @@ export class Walk {
   }
 
   private heading(h: Heading, role: HeadingRole): void {
+    this.headingRole(h, role);
+    if (h.links && role !== "title") this.push({ kind: "prose", text: `See ${h.links.join(", ")}.` });
+  }
+
+  private headingRole(h: Heading, role: HeadingRole): void {
     if (h.virtual === "bold-line" && role !== "prose")
       this.note(h.line, "inferred", `the bold line "${h.title}" read as a heading`);
     if (h.virtual === "list-item" && role === "step")
@@ -189,7 +194,8 @@ export class Walk {
   machine(m: MachineName, line: number, why: string): void {
     if (this.doc.roles.some((r) => r.name === m.role)) return;
     this.doc.roles.push({ name: m.role, label: m.label, line });
-    this.note(line, "inferred", `machine ${m.label} (named by ${why}) became role ${m.role}`);
+    const role = m.mapped ? `role ${m.role} (--role)` : `role ${m.role}`;
+    this.note(line, "inferred", `machine ${m.label} (named by ${why}) became ${role}`);
   }
 
   private push(part: StepPart): void {
