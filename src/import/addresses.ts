@@ -22,7 +22,9 @@ export function addressVariables(actions: ImportedAction[], findings: Finding[])
   }
   const vars: ImportedVar[] = [];
   const taken = new Set<string>();
-  for (const [address, users] of uses) {
+  for (const [address, all] of uses) {
+    // Repeated across commands: one command that says it twice is still said once.
+    const users = [...new Set(all)];
     if (users.length < 2) continue;
     const name = nameFor(address, taken);
     taken.add(name);
@@ -32,7 +34,7 @@ export function addressVariables(actions: ImportedAction[], findings: Finding[])
       default: address,
       describe: `the address the document gives (line ${first.line}, ${users.length} commands use it)`,
     });
-    for (const a of new Set(users)) {
+    for (const a of users) {
       a.literal ??= a.command;
       a.command = replaceOutsideQuotes(a.command, address, `{{ ${name} }}`);
     }

@@ -1,8 +1,9 @@
 import { posix } from "node:path";
 import { isInteractive, onlyReads } from "./command-words.ts";
-import { escapeRegex, singleQuoted, usableLine } from "./expected-output.ts";
+import { escapeRegex, singleQuoted, usableLine, varies } from "./expected-output.ts";
 import { type MachineName, machineNamed, machineOfCommand, type RoleMap } from "./machines.ts";
 import type { ImportedAction, StepPart } from "./model.ts";
+import { fenced } from "./prose.ts";
 import type { DocCommand } from "./shell-block.ts";
 
 /** What the commands before this one left behind: the directory, a started process not yet waited for. */
@@ -61,7 +62,7 @@ export function commandParts(cmd: DocCommand, ctx: CommandContext): StepPart[] {
     state.background = { action, stepKey: ctx.stepKey, expected };
     ctx.note(cmd.line, "inferred", `nohup … & became a background action`);
   } else {
-    if (expected && cmd.output.length <= 2) {
+    if (expected && cmd.output.length <= 2 && !varies(expected)) {
       action.expect = escapeRegex(expected);
       ctx.note(cmd.output[0]?.line ?? cmd.line, "inferred", `expected output "${expected}" became expect=`);
     } else if (cmd.output.length > 0) {
@@ -211,11 +212,4 @@ function tailParts(
 
 function firstLine(text: string): string {
   return text.split("\n")[0] ?? "";
-}
-
-export function fenced(lang: string, code: string, char: "`" | "~" = "`"): string {
-  const runs = char === "`" ? code.matchAll(/`+/g) : code.matchAll(/~+/g);
-  const longest = Math.max(2, ...[...runs].map((m) => m[0].length));
-  const fence = char.repeat(longest + 1);
-  return `${fence}${lang}\n${code}\n${fence}`;
 }

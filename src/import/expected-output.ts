@@ -15,6 +15,11 @@ export function usableLine(text: string): string | undefined {
   return t;
 }
 
+/** A line that tells how long or how many this time (`added 12 packages in 3s`): no line to expect. */
+export function varies(text: string): boolean {
+  return /\b\d+(\.\d+)?\s?(ms|s|secs?|seconds?|m|mins?|minutes?|h|hours?)\b/i.test(text);
+}
+
 /** A literal line as a regular expression that matches only itself. */
 export function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");

@@ -8,6 +8,8 @@ const LABELLED = [
   /\b(?:machine|host|server|node)\s+([A-Z][A-Za-z0-9]{0,7}|[0-9]{1,3})\b/,
 ];
 const NAMESERVER = /name\s?server|namesrv/i;
+/** In running text a NameServer is named as a place only with a preposition: `on the NameServer`. */
+const ON_NAMESERVER = /\bon (?:the |each |every )?name\s?servers?\b|在\s*name\s?server/i;
 
 export interface MachineName {
   /** As the document writes it: `A`, `NameServer`. */
@@ -45,6 +47,13 @@ export function machineNamed(text: string, map: RoleMap): MachineName | undefine
   }
   if (NAMESERVER.test(text)) return machine("NameServer", "nameserver", map);
   return undefined;
+}
+
+/** The machine a sentence names: a labelled one, or `on the NameServer` (not every mention of it). */
+export function machineNamedInProse(text: string, map: RoleMap): MachineName | undefined {
+  const named = machineNamed(text, map);
+  if (named && named.label !== "NameServer") return named;
+  return ON_NAMESERVER.test(text) ? named : undefined;
 }
 
 /** The machine a command itself says it runs on: the one that starts the NameServer. */

@@ -18,3 +18,11 @@ export function safeProse(text: string): string {
 export function oneLine(text: string): string {
   return safeProse(text).replace(/\s+/g, " ").trim();
 }
+
+/** A fenced code block that no line of `code` can close early. */
+export function fenced(lang: string, code: string, char: "`" | "~" = "`"): string {
+  const runs = char === "`" ? code.matchAll(/`+/g) : code.matchAll(/~+/g);
+  const longest = Math.max(2, ...[...runs].map((m) => m[0].length));
+  const fence = char.repeat(longest + 1);
+  return `${fence}${lang}\n${code}\n${fence}`;
+}

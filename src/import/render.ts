@@ -1,6 +1,5 @@
-import { fenced } from "./command-actions.ts";
 import type { ImportedAction, ImportedDoc, ImportedStep, StepPart } from "./model.ts";
-import { oneLine, safeProse } from "./prose.ts";
+import { fenced, oneLine, safeProse } from "./prose.ts";
 
 export interface Rendered {
   text: string;

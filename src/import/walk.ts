@@ -1,14 +1,9 @@
-import {
-  type CommandContext,
-  commandParts,
-  fenced,
-  leaveBackground,
-  type ShellState,
-} from "./command-actions.ts";
+import { type CommandContext, commandParts, leaveBackground, type ShellState } from "./command-actions.ts";
 import type { Unit } from "./document-units.ts";
-import { type MachineName, machineNamed, type RoleMap } from "./machines.ts";
+import { type MachineName, machineNamed, machineNamedInProse, type RoleMap } from "./machines.ts";
 import type { Finding, ImportedDoc, ImportedPhase, ImportedStep, StepPart } from "./model.ts";
 import { type HeadingRole, outline } from "./outline.ts";
+import { fenced } from "./prose.ts";
 import { readShellBlock } from "./shell-block.ts";
 
 export interface WalkInput {
@@ -151,8 +146,8 @@ export class Walk {
     }
     if (text.includes("{{"))
       this.note(line, "manual", "{{ }} in the text written { { so that it is not read as a runbook variable");
-    const named = machineNamed(text, this.input.roles);
-    if (this.step && named && named.role !== "nameserver") {
+    const named = machineNamedInProse(text, this.input.roles);
+    if (this.step && named) {
       this.stepMachine = named;
       if (this.container) this.container.last = named;
       this.machine(named, line, "the text before it");
