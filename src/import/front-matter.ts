@@ -32,12 +32,12 @@ export function documentFrontMatter(
     else if ((key === "description" || key === "summary") && text) {
       out.summary = text;
       findings.push({ line, kind: "inferred", text: `front matter ${key} became the summary` });
-    } else
-      findings.push({
-        line,
-        kind: "manual",
-        text: `front matter key ${key} has no place in a runbook, left out`,
-      });
+    } else {
+      const why = ["roles", "groups", "vars", "confirm"].includes(key)
+        ? "the importer writes its own declarations"
+        : "it has no place in a runbook";
+      findings.push({ line, kind: "manual", text: `front matter key ${key} left out: ${why}` });
+    }
   }
   return out;
 }
