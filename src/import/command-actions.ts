@@ -1,35 +1,14 @@
 import { posix } from "node:path";
 import { isInteractive, onlyReads } from "./command-words.ts";
-import { escapeRegex, singleQuoted, usableLine, varies } from "./expected-output.ts";
-import { type MachineName, machineNamed, machineOfCommand, type RoleMap } from "./machines.ts";
+import { escapeRegex, usableLine, varies } from "./expected-output.ts";
+import { machineNamed, machineOfCommand } from "./machines.ts";
 import type { ImportedAction, StepPart } from "./model.ts";
 import { fenced } from "./prose.ts";
 import type { DocCommand } from "./shell-block.ts";
-
-/** What the commands before this one left behind: the directory, a started process not yet waited for. */
-export interface ShellState {
-  cwd?: string;
-  /** The line of the `cd` that made it. */
-  cwdLine?: number;
-  /** A `nohup … &` just started, and the line it prints (when the document shows one). */
-  background?: { action: ImportedAction; stepKey: object; expected?: string };
-  /** Comments above a `cd`, kept for the command after it. */
-  comments: string[];
-}
-
-export interface CommandContext {
-  state: ShellState;
-  roles: RoleMap;
-  /** The machine the step's heading or prose names. */
-  stepMachine?: MachineName;
-  /** The step being filled (identity only: a wait is merged only into a process of the same step). */
-  stepKey: object;
-  note(line: number, kind: "inferred" | "manual", text: string): void;
-  machine(m: MachineName, line: number, why: string): void;
-}
+import { type CommandContext, leaveBackground } from "./shell-state.ts";
+import { TAIL_F, tailParts } from "./tail-wait.ts";
 
 const PLACEHOLDER = /<[A-Za-z][\w .-]*>|\bYOUR_[A-Z_]+|\byour[-_][a-z]+\b|\bxxx+\b/i;
-const TAIL_F = /^tail\s+(?:-n\s*\d+\s+)?-[a-zA-Z]*[fF][a-zA-Z]*\s+(?:-n\s*\d+\s+)?(\S+)\s*$/;
 
 /** One command of the document into the parts of its step: an action, or why it stays manual. */
 export function commandParts(cmd: DocCommand, ctx: CommandContext): StepPart[] {
@@ -79,19 +58,6 @@ export function commandParts(cmd: DocCommand, ctx: CommandContext): StepPart[] {
   }
   if (action.read) ctx.note(cmd.line, "inferred", `${firstLine(action.command)}: only reads, risk=read`);
   return parts;
-}
-
-/** The process started last is left without a wait: say so when the document showed a line for it. */
-export function leaveBackground(ctx: Pick<CommandContext, "state" | "note">): void {
-  const bg = ctx.state.background;
-  ctx.state.background = undefined;
-  if (bg?.expected && !bg.action.waitLog) {
-    ctx.note(
-      bg.action.line,
-      "manual",
-      `"${bg.expected}" not waited for: the document names no log file to look for it in`,
-    );
-  }
 }
 
 function whyManual(text: string): string | undefined {
@@ -158,56 +124,6 @@ function shellAction(
   if (log) action.log = log;
   action.read = !background && onlyReads(text);
   return action;
-}
-
-/** `tail -f FILE`: the wait of the process started before it, or a look at the log, or manual. */
-function tailParts(
-  file: string,
-  cmd: DocCommand,
-  on: string | undefined,
-  comments: string[],
-  ctx: CommandContext,
-): StepPart[] {
-  const { state } = ctx;
-  const bg = state.background;
-  const own = cmd.output.map((o) => usableLine(o.text)).find((x) => x !== undefined);
-  const expected = own ?? bg?.expected;
-  state.background = undefined;
-  if (!expected) {
-    ctx.note(cmd.line, "manual", `tail -f ${file}: never ends, and the document shows no line to wait for`);
-    return [
-      {
-        kind: "note",
-        level: "warning",
-        text: `Not imported: \`tail -f ${file}\` never ends and the document shows no line to wait for. Look at the log by hand.`,
-      },
-    ];
-  }
-  if (bg && !bg.action.waitLog) {
-    bg.action.waitLog = file;
-    bg.action.waitFor = escapeRegex(expected);
-    ctx.note(
-      cmd.line,
-      "inferred",
-      `tail -f ${file} with "${expected}" became the wait of the command at line ${bg.action.line}`,
-    );
-    if (bg.stepKey === ctx.stepKey) return [];
-  }
-  const check = `grep -F -- ${singleQuoted(expected)} ${file}`;
-  ctx.note(cmd.line, "inferred", `tail -f ${file} became a read-only look for "${expected}"`);
-  return [
-    {
-      kind: "action",
-      action: {
-        on: on ?? bg?.action.on,
-        command: check,
-        comments,
-        background: false,
-        read: true,
-        line: cmd.line,
-      },
-    },
-  ];
 }
 
 function firstLine(text: string): string {

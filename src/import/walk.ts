@@ -1,10 +1,11 @@
-import { type CommandContext, commandParts, leaveBackground, type ShellState } from "./command-actions.ts";
+import { commandParts } from "./command-actions.ts";
 import type { Unit } from "./document-units.ts";
 import { type MachineName, machineNamed, machineNamedInProse, type RoleMap } from "./machines.ts";
 import type { Finding, ImportedDoc, ImportedPhase, ImportedStep, StepPart } from "./model.ts";
 import { type HeadingRole, outline } from "./outline.ts";
 import { fenced } from "./prose.ts";
 import { readShellBlock } from "./shell-block.ts";
+import { type CommandContext, leaveBackground, type ShellState } from "./shell-state.ts";
 
 export interface WalkInput {
   units: Unit[];
