@@ -5,7 +5,8 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runCli } from "../cli/run-cli.ts";
+import { formatFindings, importDocument } from "../../src/api.ts";
+import { REPO, runCli } from "../cli/run-cli.ts";
 
 const DIR = mkdtempSync(join(tmpdir(), "runbook-import-cli-"));
 afterAll(() => rmSync(DIR, { recursive: true, force: true }));
@@ -56,5 +57,14 @@ describe("runbook import", () => {
     const r = runCli(["import", "no/such/doc.md"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("cannot read no/such/doc.md");
+  });
+
+  test("the API does the same: importDocument gives the runbook and its findings, relative to cwd", () => {
+    const r = importDocument("test/import/fixtures/readme-quick-start.md", {
+      cwd: REPO,
+      roles: ["host=app"],
+    });
+    expect(r.runbook).toContain("```sh {on=app}\ngit clone https://github.com/example/kvstore.git\n```");
+    expect(formatFindings(r.findings, "readme.md")).toContain("readme.md:11: inferred: cd kvstore");
   });
 });
