@@ -19,12 +19,13 @@ import type { RunResult } from "./engine/run-result.ts";
 import type { RunState } from "./engine/state.ts";
 import { loadRunbook } from "./format/load-runbook.ts";
 import { isDirectory, runbooksUnder } from "./format/runbook-files.ts";
+import { type ImportResult, importDocument as importText } from "./import/import-document.ts";
 import { defaultInventory } from "./inventory/default-inventory.ts";
 import { loadInventory } from "./inventory/load-inventory.ts";
 import { RunbookError, RunbookErrors } from "./model/errors.ts";
 import type { Inventory } from "./model/inventory.ts";
 import type { Plan } from "./model/plan.ts";
-import type { Runbook } from "./model/runbook.ts";
+import type { Runbook, RunbookWarning } from "./model/runbook.ts";
 import { buildPlan } from "./plan/build-plan.ts";
 
 export type { DecisionSource } from "./engine/decisions.ts";
@@ -33,10 +34,12 @@ export type { Decision, EngineEvent, HostStatus, RunStatus } from "./engine/even
 export { listRuns, readRun } from "./engine/journal.ts";
 export type { RunResult } from "./engine/run-result.ts";
 export type { RunState } from "./engine/state.ts";
+export type { Finding, ImportResult } from "./import/import-document.ts";
+export { formatFindings } from "./import/import-document.ts";
 export { RunbookError, RunbookErrors } from "./model/errors.ts";
 export type { Inventory } from "./model/inventory.ts";
 export type { Plan, PlannedStep } from "./model/plan.ts";
-export type { Runbook } from "./model/runbook.ts";
+export type { Runbook, RunbookWarning } from "./model/runbook.ts";
 export { loadInventory, loadRunbook };
 
 export interface PlanInput {
@@ -112,6 +115,8 @@ export interface Checked {
   file: string;
   runbook?: Runbook;
   errors: RunbookError[];
+  /** What does not stop the runbook (GitBook keys it does not use), errors or not. */
+  warnings: RunbookWarning[];
 }
 
 /** Every runbook of `paths` (a directory stands for the runbooks under it), each checked; with an inventory, planned too. */
@@ -129,16 +134,44 @@ export function check(
     );
   }
   return files.map((file) => {
+    let runbook: Runbook | undefined;
     try {
-      const runbook = loadRunbook(file);
+      runbook = loadRunbook(file);
       if (input.inventory) buildPlan(runbook, input.inventory, { vars: input.vars ?? {} });
-      return { file, runbook, errors: [] };
+      return { file, runbook, errors: [], warnings: runbook.warnings ?? [] };
     } catch (e) {
       const errors = e instanceof RunbookErrors ? e.errors : e instanceof RunbookError ? [e] : undefined;
       if (!errors) throw e;
-      return { file, errors };
+      const warnings = runbook?.warnings ?? (e instanceof RunbookErrors ? e.warnings : []);
+      return { file, errors, warnings };
     }
   });
+}
+
+/**
+ * A document people follow by hand (a GitBook page, a wiki export, a README) as a runbook to review:
+ * nothing runs. `roles`: `LABEL=role` (`A=broker-a`). `output`: where the runbook will be written (its
+ * includes are relative to it). Throws RunbookError "io" (unreadable), "usage", "import".
+ */
+export function importDocument(
+  file: string,
+  input: { output?: string; roles?: string[]; cwd?: string } = {},
+): ImportResult {
+  const cwd = input.cwd ?? process.cwd();
+  const path = resolve(cwd, file);
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new RunbookError(
+      "io",
+      `cannot read ${file}: ${(e as Error).message}`,
+      undefined,
+      "pass a Markdown file",
+    );
+  }
+  const output = input.output === undefined ? undefined : resolve(cwd, input.output);
+  return importText(path, text, { output, roles: input.roles });
 }
 
 export interface RunInput {

@@ -9,14 +9,15 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   util: [],
   model: ["util"],
   format: ["model", "util"],
+  import: ["format", "model", "util"],
   inventory: ["format", "model", "util"],
   plan: ["format", "model", "util"],
   transport: ["model", "util"],
   engine: ["transport", "model", "util"],
   report: ["engine", "format", "model", "util"],
   ui: ["engine", "format", "model", "util"],
-  api: ["engine", "transport", "format", "inventory", "plan", "model", "util"],
-  cli: ["api", "ui", "report", "engine", "format", "inventory", "plan", "model", "util"],
+  api: ["engine", "transport", "import", "format", "inventory", "plan", "model", "util"],
+  cli: ["api", "ui", "report", "engine", "import", "format", "inventory", "plan", "model", "util"],
 };
 
 function filesUnder(dir: string): string[] {

@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from "commander";
-import { RunbookError, RunbookErrors } from "../model/errors.ts";
+import { formatWarning, RunbookError, RunbookErrors } from "../model/errors.ts";
 import { plural } from "../util/plural.ts";
 import { EXIT, type ExitCode } from "./exit-codes.ts";
 import type { Io } from "./io.ts";
@@ -80,6 +80,24 @@ function addReviewCommands(program: Command, io: Io, set: SetCode): void {
     .addHelpText("after", EXIT_HELP)
     .action(async (file: string, opts) =>
       set(await (await import("./commands/plan.ts")).planCommand(io, file, opts)),
+    );
+
+  program
+    .command("import")
+    .description(
+      "turn a document people follow by hand (GitBook page, wiki, README) into a runbook to review; nothing runs",
+    )
+    .argument("<doc>", "Markdown document")
+    .option("-o, --out <file>", "write the runbook here (default: stdout)")
+    .option(
+      "--role <label=role>",
+      "the document's machine LABEL plays this role of your inventory: --role A=broker-a (repeatable)",
+      collect,
+      [],
+    )
+    .addHelpText("after", EXIT_HELP)
+    .action(async (doc: string, opts: { out?: string; role: string[] }) =>
+      set((await import("./commands/import.ts")).importCommand(io, doc, opts)),
     );
 }
 
@@ -164,6 +182,7 @@ export function reportError(e: unknown, io: Io): ExitCode {
     return EXIT.invalidInput;
   }
   if (e instanceof RunbookErrors) {
+    for (const w of e.warnings) io.err(`${formatWarning(w, io.cwd)}\n`);
     for (const err of e.errors) io.err(`${err.format(io.cwd)}\n`);
     io.err(`${plural(e.errors.length, "problem")} found\n`);
     return EXIT.invalidInput;

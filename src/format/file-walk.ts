@@ -1,6 +1,15 @@
 import { createHash } from "node:crypto";
 import { type ErrorCode, RunbookError } from "../model/errors.ts";
-import type { Action, Note, Phase, Rollback, Runbook, SourcePos, Step } from "../model/runbook.ts";
+import type {
+  Action,
+  Note,
+  Phase,
+  Rollback,
+  Runbook,
+  RunbookWarning,
+  SourcePos,
+  Step,
+} from "../model/runbook.ts";
 import { type FrontMatter, parseFrontMatter } from "./front-matter.ts";
 import { closeHint, openHint } from "./hints.ts";
 import { includeFile, mergeFrontMatter } from "./includes.ts";
@@ -28,6 +37,8 @@ export interface Context {
   sources: Runbook["sources"];
   /** Every problem found, in document order (includes in place). */
   errors: RunbookError[];
+  /** What does not stop the runbook but is worth telling (GitBook keys), in document order. */
+  warnings: RunbookWarning[];
   /** Blocks with problems, per step, read as far as they could be (see validateRunbook's `refused`). */
   refused: Map<Step, { actions: Action[]; rollbacks: Rollback[] }>;
   /** Some front matter could not be read whole: whole-runbook checks would report false problems. */
@@ -134,6 +145,7 @@ export function parseFile(path: string, ctx: Context, stack: string[]): FileCont
   if (md.frontMatter) {
     const fm = parseFrontMatter(path, md.frontMatter.text, md.frontMatter.line, ctx.errors);
     if (fm.incomplete) ctx.incomplete = true;
+    if (fm.warnings) ctx.warnings.push(...fm.warnings);
     mergeFrontMatter(fm, walk.out.fm);
     walk.out.fm = fm;
   }

@@ -1,5 +1,6 @@
 import { RunbookError, RunbookErrors } from "../model/errors.ts";
-import type { GroupDecl, RoleDecl, Scalar, SourcePos, VarDecl } from "../model/runbook.ts";
+import type { GroupDecl, RoleDecl, RunbookWarning, Scalar, SourcePos, VarDecl } from "../model/runbook.ts";
+import { didYouMean } from "./suggest.ts";
 import { isMap, isScalar, isSeq, YamlSource } from "./yaml-source.ts";
 
 export interface FrontMatter {
@@ -16,9 +17,16 @@ export interface FrontMatter {
    * checks that need every declaration would report names as undeclared that are not.
    */
   incomplete?: boolean;
+  /** GitBook keys this project does not use: read (description as the summary) or passed over. */
+  warnings?: RunbookWarning[];
 }
 
 const TOP_KEYS = ["title", "summary", "confirm", "roles", "groups", "vars"] as const;
+/**
+ * GitBook's own page keys: a GitBook page is at least readable (`description` is its summary), while
+ * a runbook key written wrong (`varz`) stays an error.
+ */
+const GITBOOK_KEYS = ["description", "layout", "icon", "cover", "coverY", "hidden"] as const;
 const VAR_KEYS = ["default", "describe", "choices", "pattern", "secret", "raw"] as const;
 const ROLE_KEYS = ["describe", "vars", "optional", "become"] as const;
 export const NAME = /^[a-z_][a-z0-9_]*$/;
@@ -72,7 +80,27 @@ export function parseFrontMatter(
     if (out === undefined && errors.length > before) fm.incomplete = true;
     return out ?? [];
   };
-  for (const [key, value] of attempt(errors, () => y.entries(y.root, "the front matter", TOP_KEYS), [])) {
+  let description: string | undefined;
+  for (const [key, value, pos] of attempt(errors, () => y.entries(y.root, "the front matter"), [])) {
+    if (
+      !(TOP_KEYS as readonly string[]).includes(key) &&
+      !(GITBOOK_KEYS as readonly string[]).includes(key)
+    ) {
+      // Suggestions and the list name only runbook keys: a typo of `vars` is never told to be `layout`.
+      const hint = didYouMean(key, TOP_KEYS) ?? `allowed keys: ${TOP_KEYS.join(", ")}`;
+      errors.push(new RunbookError("unknown-key", `unknown key "${key}" in the front matter`, pos, hint));
+      continue;
+    }
+    if ((GITBOOK_KEYS as readonly string[]).includes(key)) {
+      if (key === "description")
+        description = attempt(errors, () => y.string(value, "description"), undefined);
+      const use = key === "description" ? "read as the summary" : "ignored";
+      fm.warnings = [
+        ...(fm.warnings ?? []),
+        { message: `GitBook key "${key}" is not a runbook key: ${use}`, pos },
+      ];
+      continue;
+    }
     switch (key as (typeof TOP_KEYS)[number]) {
       case "title":
         fm.titleGiven = true;
@@ -106,6 +134,7 @@ export function parseFrontMatter(
         break;
     }
   }
+  if (fm.summary === undefined && description !== undefined) fm.summary = description;
   return fm;
 }
 

@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { RunbookError, RunbookErrors } from "../model/errors.ts";
-import type { Phase, Runbook } from "../model/runbook.ts";
+import type { Phase, Runbook, RunbookWarning } from "../model/runbook.ts";
 import { type Context, parseFile, type ReadFile } from "./file-walk.ts";
 import { assignIds } from "./heading-ids.ts";
 import { validateRunbook } from "./validate.ts";
@@ -23,6 +23,7 @@ export function parseRunbook(file: string, read: ReadFile): Runbook {
     read,
     sources: [],
     errors: [],
+    warnings: [],
     refused: new Map(),
     incomplete: false,
     generated: new WeakSet(),
@@ -75,9 +76,23 @@ export function parseRunbook(file: string, read: ReadFile): Runbook {
     }
   }
   const unique = dedupe(errors);
-  if (unique.length === 1) throw unique[0];
-  if (unique.length > 1) throw new RunbookErrors(unique);
+  const warnings = dedupeWarnings(ctx.warnings);
+  // With warnings, even one error travels as RunbookErrors, which carries them.
+  if (unique.length === 1 && warnings.length === 0) throw unique[0];
+  if (unique.length > 0) throw new RunbookErrors(unique, warnings);
+  if (warnings.length > 0) runbook.warnings = warnings;
   return runbook;
+}
+
+/** A fragment included twice warns once. */
+function dedupeWarnings(warnings: RunbookWarning[]): RunbookWarning[] {
+  const seen = new Set<string>();
+  return warnings.filter((w) => {
+    const key = `${w.pos.file}:${w.pos.line}:${w.pos.col}:${w.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** A fragment included twice reports its problems once. */

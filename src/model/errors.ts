@@ -1,4 +1,4 @@
-import type { SourcePos } from "./runbook.ts";
+import type { RunbookWarning, SourcePos } from "./runbook.ts";
 
 export type ErrorCode =
   | "yaml"
@@ -20,6 +20,8 @@ export type ErrorCode =
   /** Refused before anything ran (a live runner holds the run, a lock): exit 4. */
   | "refused"
   | "io"
+  /** `runbook import` could not write a runbook the checker accepts. */
+  | "import"
   | "usage";
 
 /** A problem the user can fix: always carries where and what to do, never needs a stack trace. */
@@ -44,11 +46,20 @@ export class RunbookError extends Error {
 /** Several errors found in one pass, so `check` reports them all at once. */
 export class RunbookErrors extends Error {
   override readonly name = "RunbookErrors";
-  constructor(readonly errors: RunbookError[]) {
+  constructor(
+    readonly errors: RunbookError[],
+    /** What the same read warned of (shown beside the errors). */
+    readonly warnings: RunbookWarning[] = [],
+  ) {
     super(errors.map((e) => e.format()).join("\n"));
   }
 }
 
 export function displayPath(file: string, cwd = process.cwd()): string {
   return file.startsWith(`${cwd}/`) ? file.slice(cwd.length + 1) : file;
+}
+
+/** `file:line:col: warning: message`, beside the errors' form. */
+export function formatWarning(w: RunbookWarning, cwd?: string): string {
+  return `${displayPath(w.pos.file, cwd)}:${w.pos.line}:${w.pos.col}: warning: ${w.message}`;
 }

@@ -148,6 +148,12 @@ export interface Phase {
   pos: SourcePos;
 }
 
+/** Something `check` tells but that does not stop a runbook (a GitBook key it does not use). */
+export interface RunbookWarning {
+  message: string;
+  pos: SourcePos;
+}
+
 export interface Runbook {
   file: string;
   title: string;
@@ -160,4 +166,6 @@ export interface Runbook {
   phases: Phase[];
   /** Every file read to build this runbook (itself and its includes), with its sha256. */
   sources: { file: string; sha256: string }[];
+  /** Present when there are some. */
+  warnings?: RunbookWarning[];
 }

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { REPO } from "./run-cli.ts";
 
 /**
- * Each command loads only what it uses: --help, log, check and plan never load the terminal UI (ink,
+ * Each command loads only what it uses: --help, log, check, plan and import never load the terminal UI (ink,
  * React), zx or ssh2; a headless run on local machines loads zx but not the UI or ssh2.
  */
 const dir = mkdtempSync(join(tmpdir(), "runbook-lazy-"));
@@ -43,6 +43,7 @@ describe("what each command loads", () => {
     [["log"]],
     [["check", "runbooks/rocketmq/single-master.md"]],
     [["plan", "runbooks/rocketmq/single-master.md"]],
+    [["import", "test/import/fixtures/rocketmq-cluster-modes.seed.md"]],
   ])("runbook %p loads none of ink, React, zx or ssh2", (args) => {
     expect(packagesLoaded(args).filter((p) => HEAVY.includes(p))).toEqual([]);
   });

@@ -1,6 +1,6 @@
 import { join, resolve } from "node:path";
 import { check, inventoryOf } from "../../api.ts";
-import { displayPath } from "../../model/errors.ts";
+import { displayPath, formatWarning } from "../../model/errors.ts";
 import { makeStyle } from "../../report/style.ts";
 import { plural } from "../../util/plural.ts";
 import { runbookHome } from "../../util/runbook-home.ts";
@@ -20,7 +20,8 @@ export async function checkCommand(
   const inventory = opts.inventory ? inventoryOf({ inventory: opts.inventory, cwd: io.cwd }) : undefined;
   const checked = check(roots, { inventory, vars: parseVarArgs(opts.var) });
   let failed = 0;
-  for (const { file, runbook, errors } of checked) {
+  for (const { file, runbook, errors, warnings } of checked) {
+    for (const w of warnings) io.err(`${formatWarning(w, io.cwd)}\n`);
     if (runbook && errors.length === 0) {
       const steps = runbook.phases.reduce((n, p) => n + p.steps.length, 0);
       const against = inventory ? `, planned against ${displayPath(inventory.file, io.cwd)}` : "";

@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { plan as planOf } from "../../api.ts";
-import { displayPath, RunbookError } from "../../model/errors.ts";
+import { loadRunbook, plan as planOf } from "../../api.ts";
+import { displayPath, formatWarning, RunbookError } from "../../model/errors.ts";
 import { renderPlanText } from "../../report/plan-text.ts";
 import { makeStyle } from "../../report/style.ts";
 import { EXIT, type ExitCode } from "../exit-codes.ts";
@@ -18,7 +18,9 @@ export interface PlanOpts {
 }
 
 export async function planCommand(io: Io, file: string, opts: PlanOpts): Promise<ExitCode> {
-  const plan = planOf(file, {
+  const runbook = loadRunbook(resolve(io.cwd, file));
+  for (const w of runbook.warnings ?? []) io.err(`${formatWarning(w, io.cwd)}\n`);
+  const plan = planOf(runbook, {
     inventory: opts.inventory,
     vars: parseVarArgs(opts.var),
     limit: parseLimit(opts.limit),
