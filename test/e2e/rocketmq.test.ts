@@ -104,7 +104,7 @@ async function scenario(body: () => Promise<void>): Promise<void> {
         for (const sub of ["conf", "store", "logs"])
           rmSync(join(x.home, base, sub), { recursive: true, force: true });
       // A run that failed keeps its machines locked for its resume; the next mode starts afresh.
-      rmSync(join(x.home, ".runbook", "locks"), { recursive: true, force: true });
+      rmSync(join(x.home, ".runbook", "lock"), { recursive: true, force: true });
     }
   }
 }
