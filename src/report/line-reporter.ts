@@ -17,10 +17,19 @@ interface Steps {
  */
 export function lineReporter(write: (text: string) => void, style: Style): (e: EngineEvent) => void {
   const steps: Steps = { ids: [], titles: new Map() };
+  // The step whose lines these are: a rollout's gate runs after each batch without a step-started.
+  let current: string | undefined;
   return (e) => {
     if (e.type === "run-started") {
       steps.ids = e.steps.map((s) => s.id);
       steps.titles = new Map(e.steps.map((s) => [s.id, s.title]));
+    }
+    if (e.type === "step-started" || e.type === "batch-started") current = e.stepId;
+    else if (e.type === "host-status" && e.status === "running" && e.stepId !== current) {
+      current = e.stepId;
+      write(
+        `${style.bold(`--- gate [${stepNumber(steps.ids, e.stepId)}] ${steps.titles.get(e.stepId)}`)} ${style.dim(`#${e.stepId}`)}\n`,
+      );
     }
     const text = linesOf(e, steps, style);
     if (text !== undefined) write(text);

@@ -104,7 +104,7 @@ async function scenario(body: () => Promise<void>): Promise<void> {
         for (const sub of ["conf", "store", "logs"])
           rmSync(join(x.home, base, sub), { recursive: true, force: true });
       // A run that failed keeps its machines locked for its resume; the next mode starts afresh.
-      rmSync(join(x.home, ".runbook", "locks"), { recursive: true, force: true });
+      rmSync(join(x.home, ".runbook", "lock"), { recursive: true, force: true });
     }
   }
 }
@@ -288,7 +288,7 @@ async function rollingRestart(inv: string, ns: string): Promise<void> {
 
 describe("RocketMQ end to end, over ssh", () => {
   test(
-    "single master: deployed and checked; teardown without the cluster name is refused before it stops anything, with it stops everything and deletes the stores",
+    "single master: deployed and checked; a rolling restart is refused; teardown without the cluster name is refused before it stops anything, with it stops everything and deletes the stores",
     () =>
       scenario(async () => {
         const inv = writeInventory(join(dir, "single.yaml"), harness, [
@@ -299,6 +299,21 @@ describe("RocketMQ end to end, over ssh", () => {
         await cli("single-deploy", ["run", "runbooks/rocketmq/single-master.md", "-i", inv, "--yes"]);
         expect(await clusterList(ns, logDir)).toEqual([row("broker-a", 0, addr("a", 20911))]);
         await sendAndReceive(ns, "E2E_SINGLE", ["broker-a"]);
+        // A rolling restart of the only master is refused by its precheck: nothing stops.
+        const pid = () => jvmsOf(users()).find((j) => j.main === "BrokerStartup")?.pid;
+        const broker = pid();
+        const rolling = await cli(
+          "single-rolling-restart",
+          ["run", "runbooks/rocketmq/rolling-restart.md", "-i", inv, "--yes"],
+          1,
+        );
+        expect(rolling.out).toContain("broker-a is the only master: while it restarts nobody can send");
+        expect(rolling.out).toContain("--var allow_downtime=true");
+        expect(rolling.out).not.toContain("--- batch");
+        expect(pid()).toBe(broker as number);
+        // The failed run keeps its machines locked for a resume; this one is given up.
+        for (const x of [m("ns1"), m("a")])
+          rmSync(join(x.home, ".runbook", "lock"), { recursive: true, force: true });
         expect(
           jvmsOf(users())
             .map((j) => `${j.user} ${j.main}`)
