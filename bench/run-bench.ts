@@ -302,7 +302,8 @@ async function perStep(): Promise<void> {
     for (let round = 0; round < ROUNDS; round++) {
       const a = await run(one);
       const b = await run(many);
-      s.add("runbook", (b.ms - a.ms) / (STEPS - 1));
+      const ours = (b.ms - a.ms) / (STEPS - 1);
+      s.add("runbook", ours);
       s.add("start", a.ms);
       s.add("floor", await floor());
       await Promise.all(
@@ -312,7 +313,9 @@ async function perStep(): Promise<void> {
           ),
         ),
       );
-      s.add("mux", await perCommand(mux));
+      const multiplexed = await perCommand(mux);
+      s.add("mux", multiplexed);
+      s.add("mux-ratio", multiplexed / ours);
       await Promise.all(harness.machines.map((m) => measure(sshArgs(harness, m, [...mux, "-O", "exit"]))));
       const cmd = await play("command");
       if (cmd !== undefined) s.add("ansible-command", cmd);
@@ -341,6 +344,8 @@ async function perStep(): Promise<void> {
     };
     peer("OpenSSH, new connection per command", "fresh");
     peer("OpenSSH multiplexed (ControlMaster)", "mux");
+    const each = s.stat("mux-ratio", "perStep.ratio.mux.eachRound");
+    console.log(`   ${pad("")} against OpenSSH multiplexed round by round: ${show(each, 2)}x`);
     peer("ansible-playbook, command module", "ansible-command");
     peer("ansible-playbook, raw module", "ansible-raw");
     const fl = s.stat("floor", "perStep.floor");
@@ -504,7 +509,7 @@ async function startUp(): Promise<void> {
     const s = new Samples();
     const rounds = ROUNDS + 2;
     for (let round = 0; round < rounds; round++) {
-      s.add("bun-e", (await measure([process.execPath, "-e", ""])).ms);
+      s.add("bun-e", (await measure([process.execPath, "-e", "0"])).ms);
       for (const [v, argv] of Object.entries(variants)) {
         for (const [label, args, ok] of commands) {
           const m = await measure([...argv, ...args], { env, ok });
