@@ -41,7 +41,7 @@ const figures: Record<string, Stat> = {};
 
 interface Measured {
   ms: number;
-  /** Peak resident memory of the process, MB. */
+  /** Peak resident memory of the process, MB (NaN unless asked for with `rss`). */
   maxRssMb: number;
 }
 
@@ -50,11 +50,23 @@ interface MeasureOptions {
   /** Exit codes that count as done (default 0). */
   ok?: number[];
   cwd?: string;
+  /**
+   * Measure the peak memory, through GNU time (`/usr/bin/time -f %M`). Not the spawned process's own
+   * rusage: Linux counts the parent's resident memory at the spawn in the child's maxrss (the mm it
+   * replaces at exec), so every figure would be at least the bench's own size (about 66 MB after the
+   * fan-out): `ssh` appeared to peak at 48-66 MB. GNU time forks from a 2 MB process.
+   */
+  rss?: boolean;
 }
 
+const GNU_TIME = "/usr/bin/time";
+let rssFiles = 0;
+
 async function measure(cmd: string[], opts: MeasureOptions = {}): Promise<Measured> {
+  const rssFile = join(tmpdir(), `runbook-bench-rss-${process.pid}-${rssFiles++}`);
+  const argv = opts.rss ? [GNU_TIME, "-f", "%M", "-o", rssFile, ...cmd] : cmd;
   const started = performance.now();
-  const proc = Bun.spawn(cmd, {
+  const proc = Bun.spawn(argv, {
     cwd: opts.cwd ?? REPO,
     env: { ...process.env, ...opts.env },
     stdout: "ignore",
@@ -63,9 +75,26 @@ async function measure(cmd: string[], opts: MeasureOptions = {}): Promise<Measur
   const [code, stderr] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);
   const ms = performance.now() - started;
   if (!(opts.ok ?? [0]).includes(code)) throw new Error(`${cmd.join(" ")} exited ${code}:\n${stderr}`);
-  // Bun reports maxRSS in bytes.
-  const maxRssMb = (proc.resourceUsage()?.maxRSS ?? 0) / 1024 / 1024;
+  let maxRssMb = Number.NaN;
+  if (opts.rss) {
+    // The last line is the KB figure (a "Command exited with non-zero status" line may come first).
+    const kb = Number(readFileSync(rssFile, "utf8").trim().split("\n").at(-1));
+    rmSync(rssFile, { force: true });
+    maxRssMb = kb / 1024;
+  }
   return { ms, maxRssMb };
+}
+
+/** GNU time for the memory figures, installed from Debian when missing. */
+function ensureGnuTime(): void {
+  if (existsSync(GNU_TIME)) return;
+  console.error("bench: /usr/bin/time missing: apt-get install -y time");
+  spawnSync("apt-get", ["install", "-y", "time"], {
+    stdio: ["ignore", "ignore", "inherit"],
+    timeout: 300_000,
+  });
+  if (!existsSync(GNU_TIME))
+    throw new Error("bench: GNU time (/usr/bin/time) is needed for the memory figures");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -512,7 +541,7 @@ async function startUp(): Promise<void> {
       s.add("bun-e", (await measure([process.execPath, "-e", "0"])).ms);
       for (const [v, argv] of Object.entries(variants)) {
         for (const [label, args, ok] of commands) {
-          const m = await measure([...argv, ...args], { env, ok });
+          const m = await measure([...argv, ...args], { env, ok, rss: true });
           s.add(`${v}|${label}|ms`, m.ms);
           s.add(`${v}|${label}|mb`, m.maxRssMb);
         }
@@ -568,11 +597,13 @@ async function output(): Promise<void> {
     const s = new Samples();
     for (let round = 0; round < ROUNDS; round++) {
       for (const [bytes, file] of files) {
-        const m = await measure([...CLI, "run", file, "-i", inventory, "--yes"], { env });
+        const m = await measure([...CLI, "run", file, "-i", inventory, "--yes"], { env, rss: true });
         s.add(`${bytes}|ms`, m.ms);
         s.add(`${bytes}|mb`, m.maxRssMb);
       }
-      const p = await measure([...sshArgs(harness, harness.machine("m1")), flood(FLOOD_MB * 1e6)]);
+      const p = await measure([...sshArgs(harness, harness.machine("m1")), flood(FLOOD_MB * 1e6)], {
+        rss: true,
+      });
       s.add("ssh|ms", p.ms);
       s.add("ssh|mb", p.maxRssMb);
     }
@@ -643,14 +674,14 @@ async function size(): Promise<void> {
       for (const [n, file] of files) {
         for (const cmd of ["check", "plan"]) {
           const args = cmd === "plan" ? ["plan", file, "-i", inventory] : ["check", file];
-          const m = await measure([...CLI, ...args], { env });
+          const m = await measure([...CLI, ...args], { env, rss: true });
           s.add(`${n}|${cmd}|ms`, m.ms);
           s.add(`${n}|${cmd}|mb`, m.maxRssMb);
         }
       }
       for (const [label, file] of shapes) {
         // Exit 2: a shape may be refused (nested too deeply), which is the point.
-        const m = await measure([...CLI, "check", file], { env, ok: [0, 2] });
+        const m = await measure([...CLI, "check", file], { env, ok: [0, 2], rss: true });
         s.add(`${label}|ms`, m.ms);
         s.add(`${label}|mb`, m.maxRssMb);
       }
@@ -732,6 +763,7 @@ async function only(sections: string[]): Promise<void> {
   const chosen = sections.length > 0 ? sections : Object.keys(SECTIONS);
   // Ansible's version in the header: install it before printing.
   if (chosen.includes("per-step") || chosen.includes("fan-out")) ensureAnsible();
+  ensureGnuTime();
   header();
   for (const name of chosen) await SECTIONS[name]?.();
   if (sections.length === 0) {
