@@ -172,7 +172,7 @@ function ensureAnsible(): string | undefined {
   if (found) return found;
   console.error("bench: ansible-playbook missing: apt-get install -y ansible-core");
   const install = () =>
-    spawnSync("apt-get", ["install", "-y", "ansible-core"], {
+    spawnSync("apt-get", ["install", "-y", "--no-install-recommends", "ansible-core"], {
       stdio: ["ignore", "ignore", "inherit"],
       env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
       timeout: 600_000,
@@ -501,6 +501,8 @@ async function firstFrame(
     `cd '${cwd}' && exec env -u CI ${vars} ${command}`,
   ]);
   if (r.status !== 0) throw new Error(`tmux: ${r.stderr}`);
+  // `exec env ... command`: the pane's process is the program itself.
+  const pid = Number(tmux(["display-message", "-p", "-t", name, "#{pane_pid}"]).stdout.trim());
   try {
     for (;;) {
       const text = tmux(["capture-pane", "-p", "-t", name]).stdout ?? "";
@@ -510,6 +512,9 @@ async function firstFrame(
     }
   } finally {
     tmux(["kill-session", "-t", name]);
+    // The hang-up stops the program, which may take a moment: no overlap with the next figure, and
+    // nothing written into the state directory after it is removed.
+    for (let i = 0; i < 700 && pid > 1 && existsSync(`/proc/${pid}`); i++) await Bun.sleep(10);
   }
 }
 
