@@ -54,7 +54,9 @@ const TOP = 56;
 const lo = Math.log(0.25);
 const hi = Math.log(64);
 const x = (v: number) =>
-  LABEL + ((Math.log(Math.max(0.25, Math.min(64, v))) - lo) / (hi - lo)) * (W - LABEL - 70);
+  Math.round(
+    (LABEL + ((Math.log(Math.max(0.25, Math.min(64, v))) - lo) / (hi - lo)) * (W - LABEL - 70)) * 10,
+  ) / 10;
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/`/g, "");
 
 const parts: string[] = [];
