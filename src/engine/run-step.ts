@@ -90,7 +90,10 @@ async function passGate(
 ): Promise<boolean> {
   const end = await settle(ctx, gate, gateTargets(gate, batch), 0);
   if (end === "next" || end === "done") return true;
-  if (end === "failed") ctx.emit({ type: "step-finished", at: ctx.now(), stepId: step.id, status: "failed" });
+  // A rollback chosen at the gate's failure already ended the rolled-out step (rolled back).
+  const rolledBack = ctx.state().steps[step.id]?.status === "rolled-back";
+  if (end === "failed" && !rolledBack)
+    ctx.emit({ type: "step-finished", at: ctx.now(), stepId: step.id, status: "failed" });
   return false;
 }
 
@@ -162,6 +165,8 @@ async function decideAfterFailure(
       failed.map((t) => t.host),
     );
     if (d.kind !== "rollback") return d;
+    const gated = step.gateOf ? ctx.steps.find((s) => s.id === step.gateOf) : undefined;
+    if (gated) return rollBackGated(ctx, step, gated);
     const all = step.targets.map((t) => t.host);
     const hosts = d.hosts ?? all;
     await rollbackStep(ctx, step, hosts);
@@ -170,6 +175,25 @@ async function decideAfterFailure(
       return "rolled-back";
     }
   }
+}
+
+/**
+ * A gate has nothing to undo: what it judged is the rolled-out step, so a rollback chosen at its
+ * failure rolls that step back on every machine it ran on, and the gate ends failed.
+ */
+async function rollBackGated(ctx: RunContext, gate: PlannedStep, gated: PlannedStep): Promise<"rolled-back"> {
+  const ran = gated.targets.filter((t) => {
+    const status = statusOn(ctx, gated, t);
+    return status === "ok" || status === "failed";
+  });
+  await rollbackStep(
+    ctx,
+    gated,
+    ran.map((t) => t.host),
+  );
+  ctx.emit({ type: "step-finished", at: ctx.now(), stepId: gate.id, status: "failed" });
+  ctx.emit({ type: "step-finished", at: ctx.now(), stepId: gated.id, status: "rolled-back" });
+  return "rolled-back";
 }
 
 function finish(ctx: RunContext, step: PlannedStep): void {

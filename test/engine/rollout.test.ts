@@ -40,13 +40,13 @@ function setup(name: string, body: string) {
   return { plan, transport, home, ran, clearRan, dir };
 }
 
-async function run(s: ReturnType<typeof setup>, resumeFrom?: RunState) {
+async function run(s: ReturnType<typeof setup>, resumeFrom?: RunState, rollbackOnFailure = false) {
   const events: EngineEvent[] = [];
   const result = await runPlan({
     plan: s.plan,
     runId: "rollout-run",
     connect: async (h) => s.transport(h.name),
-    decisions: autoDecisions({ who: "--yes by tester" }),
+    decisions: autoDecisions({ who: "--yes by tester", rollbackOnFailure }),
     emit: (e) => events.push(e),
     resumeFrom,
     forks: 16,
@@ -197,5 +197,26 @@ describe("rollouts", () => {
     expect(s.ran().filter((l) => l === "gate")).toHaveLength(2);
     expect(s.ran().at(-1)).toBe("after");
     expect(stepEnd("check")).toBe("ok");
+  });
+
+  test("a failed gate with --rollback-on-failure rolls back the rolled-out step where it ran, not the gate", async () => {
+    const dir = join(root, "gate-rollback");
+    const s = setup(
+      "gate-rollback",
+      `## Restart {#restart}\n\n\`\`\`sh {on=app serial=2 gate=check}\necho "$(basename "$HOME")" >> {{ log }}\n\`\`\`\n\n\`\`\`rollback {on=app}\necho "undo $(basename "$HOME")" >> {{ log }}\n\`\`\`\n\n## Check the cluster {#check}\n\n\`\`\`sh {on=ns risk=read}\ntest "$(grep -c '^m' ${dir}/ran.log)" -lt 4\n\`\`\`\n`,
+    );
+    const { stepEnd, result, events } = await run(s, undefined, true);
+    // Batch 1 passed its gate; batch 2 made four restarts and its gate failed: both batches undone.
+    expect(
+      s
+        .ran()
+        .filter((l) => l.startsWith("undo"))
+        .sort(),
+    ).toEqual(["undo m1", "undo m2", "undo m3", "undo m4"]);
+    expect(s.ran()).not.toContain("m5");
+    expect(stepEnd("check")).toBe("failed");
+    const ends = events.filter((e) => e.type === "step-finished" && e.stepId === "restart");
+    expect(ends.map((e) => (e.type === "step-finished" ? e.status : ""))).toEqual(["rolled-back"]);
+    expect(result.status).toBe("failed");
   });
 });
