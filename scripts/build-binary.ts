@@ -35,6 +35,9 @@ const stubs: BunPlugin = {
 const result = await Bun.build({
   entrypoints: [resolve(repo, "src", "cli", "main.ts")],
   compile: { outfile },
+  // Parsed ahead of time: the binary starts about twice as fast (bench: --help, plan).
+  bytecode: true,
+  format: "esm",
   minify: true,
   sourcemap: "none",
   plugins: [stubs],
