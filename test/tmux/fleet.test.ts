@@ -48,6 +48,12 @@ afterAll(async () => {
 function fleetRunbook(name: string, failOn: string[] = []): string {
   const file = join(dir, `${name}.md`);
   const run = join(shared, name);
+  // Made here, writable by every machine's user, before any runs: made by the first machine, they were
+  // not yet writable for the others for a moment (a .seen file went missing now and then).
+  for (const d of [run, join(run, "running"), join(run, "ran")]) {
+    mkdirSync(d, { recursive: true });
+    chmodSync(d, 0o1777);
+  }
   writeFileSync(
     file,
     `---
@@ -60,7 +66,6 @@ roles: [web]
 ## Restart every machine {#restart}
 
 \`\`\`sh {on=web}
-mkdir -p ${run}/running ${run}/ran 2>/dev/null; chmod 1777 ${run} ${run}/running ${run}/ran 2>/dev/null
 touch ${run}/running/{{ host.name }}
 ls ${run}/running | wc -l > ${run}/ran/{{ host.name }}.seen
 sleep 0.4
