@@ -2,7 +2,7 @@ import type { Plan } from "../model/plan.ts";
 import { becomeCheck } from "../transport/become.ts";
 import type { Transport } from "../transport/transport.ts";
 import type { Asker } from "./ask.ts";
-import type { Masker } from "./masker.ts";
+import { type Masker, MIN_SECRET_LENGTH } from "./masker.ts";
 import type { Refusal } from "./state.ts";
 
 /** Tries before giving up when sudo refuses the password typed (as sudo itself does). */
@@ -32,9 +32,23 @@ export interface BecomeCheckInput {
   asker: Asker;
   masker: Masker;
   connect(host: string): Promise<Transport>;
-  /** f on each of these machines, at most --forks at once. */
-  each<T>(hosts: string[], f: (host: string) => Promise<T>): Promise<T[]>;
+  /** f on each item, at most --forks at once. */
+  each<T, R>(items: T[], f: (item: T) => Promise<R>): Promise<R[]>;
 }
+
+interface Pair {
+  host: string;
+  user: string;
+}
+
+/** How becomeCheck ended on one machine: its exit code, or why it could not run there. */
+type Probe = { code: number } | { error: string };
+
+/** becomeCheck's exit codes. */
+const OK = 0;
+const NEEDS_PASSWORD = 10;
+const WRONG_PASSWORD = 11;
+const NO_SUDO = 12;
 
 /**
  * Before step 1: on every machine that runs commands as another user, sudo lets the login user do so,
@@ -47,73 +61,82 @@ export async function checkBecome(
 ): Promise<{ refusals: Refusal[]; password?: string }> {
   const users = becomeUsers(input.plan);
   const pairs = [...users].flatMap(([host, set]) => [...set].map((user) => ({ host, user })));
-  if (pairs.length === 0) return { refusals: [] };
-  const codes = await input.each(
-    pairs.map((_, i) => String(i)),
-    (i) => probe(input, pairs[Number(i)] as Pair),
-  );
-  const refusals = pairs.flatMap((p, i) =>
-    codes[i] === 0 || codes[i] === 10 ? [] : [refusal(p, codes[i] as number)],
-  );
-  const asking = pairs.filter((_, i) => codes[i] === 10);
+  const first = await input.each(pairs, (p) => probe(input, p));
+  const refusals = pairs.flatMap((p, i) => refusalOf(p, first[i] as Probe, [OK, NEEDS_PASSWORD]));
+  const asking = pairs.filter((_, i) => codeOf(first[i] as Probe) === NEEDS_PASSWORD);
   if (refusals.length > 0 || asking.length === 0) return { refusals };
+  return withPassword(input, asking);
+}
+
+/** Asks for the sudo password (up to ATTEMPTS times) until it works on every machine that needs one. */
+async function withPassword(
+  input: BecomeCheckInput,
+  asking: Pair[],
+): Promise<{ refusals: Refusal[]; password?: string }> {
   const hosts = [...new Set(asking.map((p) => p.host))];
-  const needed = [...new Set(asking.map((p) => p.user))];
+  const users = [...new Set(asking.map((p) => p.user))];
+  let refused: Pair[] = [];
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
-    const password = await input.asker.becomePassword({
-      kind: "become-password",
-      hosts,
-      users: needed,
-      attempt,
-    });
+    const password = await input.asker.becomePassword({ kind: "become-password", hosts, users, attempt });
     // Nobody to ask again (--yes gives its one password once): the one given was refused.
     if (password === undefined && attempt > 1) break;
-    if (password === undefined) {
-      return {
-        refusals: asking.map((p) => ({
-          host: p.host,
-          reason: `sudo on ${p.host} asks for a password to run commands as ${p.user}, and none was given (type it when asked, or set RUNBOOK_BECOME_PASSWORD); nothing was run`,
-        })),
-      };
-    }
-    input.masker.add(password);
-    const again = await input.each(
-      asking.map((_, i) => String(i)),
-      (i) => probe(input, asking[Number(i)] as Pair, password),
-    );
-    if (again.every((c) => c === 0)) return { refusals: [], password };
-    if (again.some((c) => c !== 0 && c !== 11)) {
-      return { refusals: asking.flatMap((p, i) => (again[i] === 0 ? [] : [refusal(p, again[i] as number)])) };
-    }
+    if (password === undefined) return { refusals: asking.map(noPassword) };
+    // A password too short to mask could show in a command's output: refused like a short secret.
+    if (!input.masker.add(password)) return { refusals: asking.map(tooShort) };
+    const results = await input.each(asking, (p) => probe(input, p, password));
+    const other = asking.flatMap((p, i) => refusalOf(p, results[i] as Probe, [OK, WRONG_PASSWORD]));
+    if (other.length > 0) return { refusals: other };
+    refused = asking.filter((_, i) => codeOf(results[i] as Probe) === WRONG_PASSWORD);
+    if (refused.length === 0) return { refusals: [], password };
   }
   return {
-    refusals: asking.map((p) => ({
+    refusals: (refused.length > 0 ? refused : asking).map((p) => ({
       host: p.host,
       reason: `sudo on ${p.host} refused the password to run commands as ${p.user}; nothing was run`,
     })),
   };
 }
 
-interface Pair {
-  host: string;
-  user: string;
+async function probe(input: BecomeCheckInput, p: Pair, password?: string): Promise<Probe> {
+  try {
+    const t = await input.connect(p.host);
+    const r = await t.exec(becomeCheck(p.user, password), { timeoutMs: 30_000 });
+    return r.code === null
+      ? { error: r.timedOut ? "the check timed out" : "the check was stopped" }
+      : { code: r.code };
+  } catch (e) {
+    return { error: input.masker.mask((e as Error).message) };
+  }
 }
 
-async function probe(input: BecomeCheckInput, p: Pair, password?: string): Promise<number> {
-  const t = await input.connect(p.host);
-  const r = await t.exec(becomeCheck(p.user, password), { timeoutMs: 30_000 });
-  return r.code ?? -1;
+function codeOf(r: Probe): number | undefined {
+  return "code" in r ? r.code : undefined;
 }
 
-function refusal(p: Pair, code: number): Refusal {
+/** The refusal for an outcome other than `fine`, if it is one. */
+function refusalOf(p: Pair, r: Probe, fine: number[]): Refusal[] {
+  if ("code" in r && fine.includes(r.code)) return [];
   const why =
-    code === 12
-      ? "sudo is not installed there"
-      : code === 11
-        ? "sudo refused the password"
-        : `sudo does not let the login user run commands as ${p.user} (exit ${code})`;
+    "error" in r
+      ? r.error
+      : r.code === NO_SUDO
+        ? "sudo is not installed there"
+        : r.code === WRONG_PASSWORD
+          ? "sudo refused the password"
+          : `sudo does not let the login user run commands as ${p.user} (exit ${r.code})`;
+  return [{ host: p.host, reason: `cannot run commands as ${p.user} on ${p.host}: ${why}; nothing was run` }];
+}
+
+function noPassword(p: Pair): Refusal {
   return {
     host: p.host,
-    reason: `cannot run commands as ${p.user} on ${p.host}: ${why}; nothing was run`,
+    reason: `sudo on ${p.host} asks for a password to run commands as ${p.user}, and none was given (type it when asked, or set RUNBOOK_BECOME_PASSWORD); nothing was run`,
+  };
+}
+
+function tooShort(p: Pair): Refusal {
+  return {
+    host: p.host,
+    reason: `the sudo password to run commands as ${p.user} on ${p.host} is shorter than ${MIN_SECRET_LENGTH} characters, too short to keep out of the output; nothing was run`,
   };
 }

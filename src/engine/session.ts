@@ -22,8 +22,10 @@ export class Session {
   private readonly hosts: Map<string, PlanHost>;
   private readonly questions: TransportQuestions;
   private readonly locked: string[] = [];
-  /** Bastion logins, one per route, shared by every machine behind it; asked about like the machines. */
-  /** Made when a machine behind a bastion is first reached (so a run without any never loads ssh2). */
+  /**
+   * Bastion logins, one per route, shared by every machine behind it; asked about like the machines.
+   * Made when a machine behind a bastion is first reached (a run without any never loads ssh2).
+   */
   private jumps?: Promise<JumpPool>;
   /** The sudo password for become:/as=, when a machine asked for one (never in an event). */
   private becomePassword?: string;
@@ -90,7 +92,7 @@ export class Session {
       asker: this.asker,
       masker: this.masker,
       connect: (h) => this.connect(h),
-      each: (hosts, f) => mapLimit(hosts, forksOf(this.opts), f),
+      each: (items, f) => mapLimit(items, forksOf(this.opts), f),
     });
     this.becomePassword = become.password;
     return become.refusals;

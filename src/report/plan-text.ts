@@ -108,7 +108,7 @@ function renderStep(step: PlannedStep, number: string, hosts: Map<string, PlanHo
     out.push(`     ${style.dim("manual step: nothing runs; the operator confirms it is done")}`);
     return out;
   }
-  for (const group of groupTargets(step.targets)) {
+  for (const group of groupTargets(step.targets, hosts)) {
     const names = group.hosts.map((h) => {
       const host = hosts.get(h);
       return host ? `${h} (${host.address}${routeOf(host)})` : h;
@@ -150,11 +150,20 @@ function rolloutLines(r: PlannedRollout): string[] {
   return lines;
 }
 
-/** Machines whose actions and rollbacks are identical, together, in inventory order. */
-function groupTargets(targets: PlannedTarget[]): { hosts: string[]; target: PlannedTarget }[] {
+/**
+ * Machines whose actions and rollbacks are identical, together, in inventory order; machines that run
+ * as different users are never together (what an action says of its user depends on its machine's).
+ */
+function groupTargets(
+  targets: PlannedTarget[],
+  hosts: Map<string, PlanHost>,
+): { hosts: string[]; target: PlannedTarget }[] {
   const groups = new Map<string, { hosts: string[]; target: PlannedTarget }>();
   for (const t of targets) {
+    const machine = hosts.get(t.host);
     const key = JSON.stringify([
+      // A machine's user matters only where it runs as another one ("as ops (the login)").
+      machine?.become ? [machine.become, machine.user ?? null] : null,
       t.actions.map((a) => ({ ...a, source: undefined })),
       t.rollback.map((r) => ({ ...r, source: undefined })),
     ]);

@@ -13,10 +13,10 @@
  * The script and the password reach the machine inside the script the transport writes to the
  * command's standard input: never on a command line (`printf` is a builtin), never in the plan or the
  * journal. `-k` makes sudo read the password even where it has cached credentials, so the password
- * line is never taken for the script; the password was checked before the run (see BECOME_CHECK).
+ * line is never taken for the script; the password was checked before the run (see becomeCheck).
  */
 import { USER_NAME } from "../model/inventory.ts";
-import { shellQuote } from "../util/shell-quote.ts";
+import { shellLiteral, shellQuote } from "../util/shell-quote.ts";
 import { type Transport, TransportError } from "./transport.ts";
 
 export interface Become {
@@ -46,11 +46,6 @@ while kill -0 "$__rb_c" 2>/dev/null; do wait "$__rb_c"; __rb_st=$?; done
 exit "$__rb_st"`;
 }
 
-/** Single quotes always (shellQuote leaves a leading `~/` bare, which data must never be). */
-function literal(value: string): string {
-  return `'${value.replaceAll("'", `'\\''`)}'`;
-}
-
 function sudo(user: string, withPassword: boolean): string {
   const u = shellQuote(user);
   return withPassword ? `sudo -S -k -p '' -u ${u} -H --` : `sudo -n -u ${u} -H --`;
@@ -65,9 +60,9 @@ export function becomeScript(script: string, become: Become, graceMs: number): s
   const withPassword =
     become.password === undefined
       ? fail
-      : `__rb_p=${literal(become.password)}
+      : `__rb_p=${shellLiteral(become.password)}
   { printf '%s\\n' "$__rb_p"; printf '%s' "$__rb_b"; } | ${sudo(become.user, true)} ${run}`;
-  return `__rb_b=${literal(script)}
+  return `__rb_b=${shellLiteral(script)}
 if sudo -n -u ${u} -H true 2>/dev/null; then
   printf '%s' "$__rb_b" | ${sudo(become.user, false)} ${run}
 else
@@ -85,7 +80,7 @@ export function becomeCheck(user: string, password?: string): string {
   const tryPassword =
     password === undefined
       ? "exit 10"
-      : `printf '%s\\n' ${literal(password)} | sudo -S -k -p '' -u ${u} -H true 2>/dev/null && exit 0
+      : `printf '%s\\n' ${shellLiteral(password)} | sudo -S -k -p '' -u ${u} -H true 2>/dev/null && exit 0
   exit 11`;
   return `if ! command -v sudo >/dev/null 2>&1; then echo "sudo is not installed" >&2; exit 12; fi
 if sudo -n -u ${u} -H true 2>/dev/null; then exit 0; else
@@ -105,7 +100,7 @@ __rb_f=${shellQuote(path)}
 __rb_d=$(dirname -- "$__rb_f")
 mkdir -p -- "$__rb_d" || exit 1
 __rb_t="$__rb_d/.$(basename -- "$__rb_f").runbook-$$.tmp"
-if printf '%s' ${literal(content)} > "$__rb_t" && chmod ${mode.toString(8).padStart(4, "0")} "$__rb_t" && mv -f -- "$__rb_t" "$__rb_f"; then exit 0; fi
+if printf '%s' ${shellLiteral(content)} > "$__rb_t" && chmod ${mode.toString(8).padStart(4, "0")} "$__rb_t" && mv -f -- "$__rb_t" "$__rb_f"; then exit 0; fi
 rm -f -- "$__rb_t"
 exit 1
 `;

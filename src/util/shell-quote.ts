@@ -10,5 +10,10 @@ export function shellQuote(value: string): string {
   if (value.startsWith("~/")) return `~/${value.length > 2 ? shellQuote(value.slice(2)) : ""}`;
   if (value === "~") return "~";
   if (SAFE.test(value)) return value;
+  return shellLiteral(value);
+}
+
+/** `value` single-quoted whatever it holds: data (a file's content, a password), never a path with `~`. */
+export function shellLiteral(value: string): string {
   return `'${value.replaceAll("'", `'\\''`)}'`;
 }
