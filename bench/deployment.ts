@@ -7,7 +7,7 @@
  * case. Each round deploys both ways on fresh configurations and stores (the installation stays, as it
  * would on real machines: an untimed first deployment installs it).
  */
-import { rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { clusterList, killJvms, prefetch, writeInventory } from "../test/e2e/cluster.ts";
@@ -28,7 +28,7 @@ async function reset(harness: SshdHarness): Promise<void> {
 }
 
 export async function deployment(): Promise<void> {
-  const dir = join(tmpdir(), `runbook-bench-deploy-${process.pid}`);
+  const dir = mkdtempSync(join(tmpdir(), "runbook-bench-deploy-"));
   const env = { RUNBOOK_STATE_DIR: join(dir, "state"), NO_COLOR: "1" };
   await prefetch(join(dir, "logs"), env.RUNBOOK_STATE_DIR);
   const harness = await startSshdHarness({

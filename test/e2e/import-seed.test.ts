@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Plan } from "../../src/model/plan.ts";
 import { type SshdHarness, type SshdMachine, startSshdHarness } from "../helpers/sshd-harness.ts";
+import { SEED as SEED_PATH, SEED_ROLES } from "../import/seed-roles.ts";
 import {
   type CliRun,
   clusterList,
@@ -29,7 +30,7 @@ import {
  * variable), made from the e2e cache, with the release's `conf/2m-noslave/` files in place.
  */
 const MINUTE = 60_000;
-const SEED = join(REPO, "test", "import", "fixtures", "rocketmq-cluster-modes.seed.md");
+const SEED = join(REPO, SEED_PATH);
 /** Where the document's `cd distribution/target/rocketmq-4.5.x/rocketmq-4.5.x` leaves an operator, from the home. */
 const WORKDIR = "rocketmq/distribution/target/rocketmq-4.5.x/rocketmq-4.5.x";
 const PORTS: Record<string, number> = { a: 21011, b: 21021 };
@@ -127,20 +128,7 @@ describe("runbook import, run for real", () => {
     async () => {
       try {
         const imported = join(dir, "rocketmq-cluster-modes.runbook.md");
-        await cli("import", [
-          "import",
-          SEED,
-          "-o",
-          imported,
-          "--role",
-          "A=broker-a",
-          "--role",
-          "B=broker-b",
-          "--role",
-          "C=broker-a-s",
-          "--role",
-          "D=broker-b-s",
-        ]);
+        await cli("import", ["import", SEED, "-o", imported, ...SEED_ROLES]);
         const m = (n: string) => harness.machine(n);
         const inv = writeInventory(join(dir, "machines.yaml"), harness, [
           { name: "ns", machine: m("ns"), roles: ["nameserver"] },

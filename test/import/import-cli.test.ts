@@ -7,20 +7,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { formatFindings, importDocument } from "../../src/api.ts";
 import { REPO, runCli } from "../cli/run-cli.ts";
+import { SEED, SEED_ROLES } from "./seed-roles.ts";
 
 const DIR = mkdtempSync(join(tmpdir(), "runbook-import-cli-"));
 afterAll(() => rmSync(DIR, { recursive: true, force: true }));
-const SEED = "test/import/fixtures/rocketmq-cluster-modes.seed.md";
-const ROLES = [
-  "--role",
-  "A=broker-a",
-  "--role",
-  "B=broker-b",
-  "--role",
-  "C=broker-a-s",
-  "--role",
-  "D=broker-b-s",
-];
+const ROLES = SEED_ROLES;
 
 describe("runbook import", () => {
   test("writes the runbook to -o and says, line by line, what it inferred and what it could not", () => {
