@@ -153,8 +153,10 @@ export type EngineEvent =
       status: RunStatus;
       /** Where the run stopped; when it reached its end with failed keep-going checks, the first of them. */
       failedStep?: string;
-      /** The keep-going checks that failed, in order, when the run reached its end. */
+      /** The keep-going checks that failed, in order, when the run reached its end or stopped for them. */
       failedChecks?: string[];
+      /** The step that changes machines which the run did not start because checks had failed. */
+      stoppedBefore?: string;
       /** Why an `empty` run is empty. */
       reason?: string;
       /** What the steps came to: ran somewhere, not applicable anywhere, skipped. */

@@ -6,7 +6,11 @@ import { runStep } from "./run-step.ts";
 import { resolveUnknown } from "./unknown.ts";
 
 /** Where the step loop stopped: at its end, or at a step (stopped by a person, failed, or refused). */
-export type FlowEnd = { end: "reached" } | { end: "aborted" | "failed"; at: string };
+export type FlowEnd =
+  | { end: "reached" }
+  | { end: "aborted" | "failed"; at: string; stoppedBefore?: undefined }
+  /** Keep-going checks failed and the run came to a step that changes machines: it is not run. */
+  | { end: "failed"; at: string; stoppedBefore: string };
 
 /**
  * The step loop: for each step, whether it runs at all (options, an earlier run, the plan), then the
@@ -41,6 +45,11 @@ export async function runSteps(ctx: RunContext): Promise<FlowEnd> {
       });
       continue;
     }
+    // Checks that failed are a reason not to change anything: a preflight lists every problem, then
+    // the run stops before the first step that acts on them (fix them, then resume).
+    const checks = ctx.state().failedChecks;
+    if (step.risk !== "read" && checks.length > 0)
+      return { end: "failed", at: checks[0] as string, stoppedBefore: step.id };
     const unknown = hostsIn(ctx, step, "unknown");
     if (unknown.length > 0 && (await resolveUnknown(ctx, step, unknown)) === "abort")
       return { end: "aborted", at: step.id };

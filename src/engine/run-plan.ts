@@ -39,7 +39,8 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
     }
   }
   const flow = await runSteps(ctx);
-  return finish(ctx, flow.end === "reached" ? "ok" : flow.end, flow.end === "reached" ? undefined : flow.at);
+  if (flow.end === "reached") return finish(ctx, "ok");
+  return finish(ctx, flow.end, flow.at, flow.stoppedBefore);
 }
 
 function newContext(opts: RunOptions): RunContext {
@@ -152,9 +153,15 @@ async function refuse(ctx: RunContext, refusals: Refusal[]): Promise<RunResult> 
  * reached its end is over (its changes are not undone because a check failed), releases its locks, and
  * is empty when nothing ran.
  */
-async function finish(ctx: RunContext, end: RunStatus, at?: string): Promise<RunResult> {
+async function finish(
+  ctx: RunContext,
+  end: RunStatus,
+  at?: string,
+  stoppedBefore?: string,
+): Promise<RunResult> {
   const reachedEnd = end === "ok";
   const checks = ctx.state().failedChecks;
+  const listChecks = (reachedEnd || stoppedBefore !== undefined) && checks.length > 0;
   let status: RunStatus = reachedEnd && checks.length > 0 ? "failed" : end;
   const failedStep = reachedEnd ? checks[0] : at;
   if (!reachedEnd) {
@@ -177,7 +184,8 @@ async function finish(ctx: RunContext, end: RunStatus, at?: string): Promise<Run
     at: ctx.now(),
     status,
     ...(failedStep !== undefined ? { failedStep } : {}),
-    ...(reachedEnd && checks.length > 0 ? { failedChecks: [...checks] } : {}),
+    ...(listChecks ? { failedChecks: [...checks] } : {}),
+    ...(stoppedBefore !== undefined ? { stoppedBefore } : {}),
     ...(empty ? { reason: empty } : {}),
     counts,
     ...(failures.length > 0 ? { failures } : {}),

@@ -125,6 +125,13 @@ function whyBeyond(error: string | undefined, exitCode: number | null): string {
   return `: ${plainText(error)}`;
 }
 
+/** Why the run ended before a step that changes machines, and what to do. */
+function stoppedLine(stoppedBefore: string | undefined): string {
+  return stoppedBefore === undefined
+    ? ""
+    : `; stopped before ${stoppedBefore}, which changes the machines: nothing was changed after the checks; fix what they say, then runbook resume`;
+}
+
 function runFinishedLines(
   e: Extract<EngineEvent, { type: "run-finished" }>,
   steps: Steps,
@@ -134,7 +141,7 @@ function runFinishedLines(
     e.status === "empty"
       ? `run finished: ${e.reason ?? "nothing ran"}`
       : e.failedChecks
-        ? `run finished: ${e.status}: ${plural(e.failedChecks.length, "check")} failed: ${e.failedChecks.join(", ")}`
+        ? `run finished: ${e.status}: ${plural(e.failedChecks.length, "check")} failed: ${e.failedChecks.join(", ")}${stoppedLine(e.stoppedBefore)}`
         : `run finished: ${e.status}${e.failedStep ? ` at step ${e.failedStep}` : ""}`;
   let out = "";
   // What went wrong, whole, where the run ends: each failed machine's reason and last lines.

@@ -226,7 +226,7 @@ function statusLine(v: Omit<View, "status">, { snapshot, question: q, ui, mode }
       case "failed":
         if (snapshot.run.ended?.failedChecks)
           return {
-            text: `run finished, ${plural(snapshot.run.ended.failedChecks.length, "check")} failed: ${snapshot.run.ended.failedChecks.map((id) => numberOf(id)).join(", ")} · ${HOW_TO_RESUME}`,
+            text: `${snapshot.run.ended.stoppedBefore ? `stopped before ${numberOf(snapshot.run.ended.stoppedBefore)}: ` : "run finished, "}${plural(snapshot.run.ended.failedChecks.length, "check")} failed: ${snapshot.run.ended.failedChecks.map((id) => numberOf(id)).join(", ")} · ${HOW_TO_RESUME}`,
             tone: "danger",
           };
         return {

@@ -335,22 +335,45 @@ describe("engine", () => {
     expect(next.events.some((e) => e.type === "refused")).toBe(false);
   });
 
-  test("a keep-going check that fails before a step that stops the run: the run stops there, as always", async () => {
+  test("failed keep-going checks stop the run before the first step that changes machines: every check runs, nothing is changed, resume after the fix goes on", async () => {
     const s = setup(
-      "keep-going-then-fail",
+      "keep-going-then-change",
       [
-        "## Check {#check}\n\n```sh {on=db risk=read keep-going}\nexit 1\n```\n",
-        "## Change {#change}\n\n```sh {on=db}\nexit 2\n```\n",
+        "## Check {#check}\n\n```sh {on=db risk=read keep-going}\n[ -f ~/fixed ] || exit 1\n```\n",
+        "## Other check {#other-check}\n\n```sh {on=app risk=read keep-going}\n[ -f ~/fixed ] || exit 1\n```\n",
+        "## Fine check {#fine-check}\n\n```sh {on=all risk=read keep-going}\necho fine\n```\n",
+        "## Change {#change}\n\n```sh {on=db}\necho changed > ~/changed\n```\n",
         "## Never {#never}\n\n```sh {on=db}\necho never\n```\n",
       ].join("\n"),
     );
-    const { result, events, output } = await run(s);
+    const { result, events, output } = await run(s, {}, { runId: "checks-stop" });
     expect(result.status).toBe("failed");
-    expect(result.failedStep).toBe("change");
+    expect(result.failedStep).toBe("check");
+    expect(output("m3")).toContain("fine\n");
     expect(output("m3")).not.toContain("never");
+    expect(existsSync(join(s.home("m3"), "changed"))).toBe(false);
+    expect(events.filter((e) => e.type === "step-started").map((e) => e.stepId)).toEqual([
+      "check",
+      "other-check",
+      "fine-check",
+    ]);
     const end = events.at(-1) as Extract<EngineEvent, { type: "run-finished" }>;
-    expect(end.failedStep).toBe("change");
-    expect(end.failedChecks).toBeUndefined();
+    expect(end.failedChecks).toEqual(["check", "other-check"]);
+    expect(end.stoppedBefore).toBe("change");
+    expect(end.failedStep).toBe("check");
+
+    // Fixed: the resume runs the failed checks again, then the changes.
+    for (const m of ["m1", "m2", "m3"]) writeFileSync(join(s.home(m), "fixed"), "");
+    const prior = events.reduce(reduceRun, initialRunState);
+    const resumed = await run(s, {}, { resumeFrom: prior });
+    expect(resumed.result.status).toBe("ok");
+    expect(resumed.events.filter((e) => e.type === "step-started").map((e) => e.stepId)).toEqual([
+      "check",
+      "other-check",
+      "change",
+      "never",
+    ]);
+    expect(existsSync(join(s.home("m3"), "changed"))).toBe(true);
   });
 
   test("a plan that only reads takes no lock: it runs beside a run that holds the machines", async () => {
