@@ -3,19 +3,23 @@
  * program run as a user runs it, mqadmin for independent checks, and the JVMs of the test machines
  * found and stopped by PID.
  */
+import { afterAll, beforeAll } from "bun:test";
 import { spawnSync } from "node:child_process";
 import {
   chmodSync,
   existsSync,
   mkdirSync,
+  mkdtempSync,
   readdirSync,
   readFileSync,
+  rmSync,
   statSync,
   writeFileSync,
 } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { stringify } from "yaml";
-import type { SshdHarness, SshdMachine } from "../helpers/sshd-harness.ts";
+import { type SshdHarness, type SshdMachine, startSshdHarness } from "../helpers/sshd-harness.ts";
 
 export const REPO = join(import.meta.dir, "..", "..");
 const MAIN = join(REPO, "src", "cli", "main.ts");
@@ -382,4 +386,47 @@ export function longestOutage(sends: Send[], from: number, to: number): { ms: nu
 export function startedAt(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]);
+}
+
+/** What an e2e file's machines give its tests, once beforeAll has run. */
+export interface E2eMachines {
+  harness: SshdHarness;
+  /** The file's own temporary directory, and its logs under it. */
+  dir: string;
+  logDir: string;
+  /** RUNBOOK_STATE_DIR for the runs of this file. */
+  env: Record<string, string>;
+  /** Call when a test fails: the logs are kept and their place printed. */
+  failed(): void;
+}
+
+/**
+ * Registers the hooks every RocketMQ e2e file needs: the shared download, its own sshd machines, and
+ * afterwards every JVM of their users stopped by PID, the harness stopped, and the directory removed
+ * unless a test failed (or RUNBOOK_E2E_KEEP is set).
+ */
+export function e2eMachines(
+  label: string,
+  opts: { names: string[]; userPrefix: string; firstAddress: number },
+): E2eMachines {
+  let keep = false;
+  const m = {
+    failed: () => {
+      keep = true;
+    },
+  } as E2eMachines;
+  beforeAll(async () => {
+    m.dir = mkdtempSync(join(tmpdir(), `runbook-e2e-${label}-`));
+    m.logDir = join(m.dir, "logs");
+    m.env = { RUNBOOK_STATE_DIR: join(m.dir, "state") };
+    await prefetch(m.logDir, m.env.RUNBOOK_STATE_DIR as string);
+    m.harness = await startSshdHarness({ ...opts, lockWaitMs: 5 * 60_000 });
+  }, 15 * 60_000);
+  afterAll(async () => {
+    if (m.harness) await killJvms(m.harness.machines.map((x) => x.user));
+    await m.harness?.stop();
+    if (m.dir && !keep && !process.env.RUNBOOK_E2E_KEEP) rmSync(m.dir, { recursive: true, force: true });
+    else if (m.dir) console.error(`${label} end-to-end logs kept in ${m.logDir}`);
+  }, 60_000);
+  return m;
 }

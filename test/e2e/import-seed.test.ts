@@ -1,18 +1,16 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Plan } from "../../src/model/plan.ts";
-import { type SshdHarness, type SshdMachine, startSshdHarness } from "../helpers/sshd-harness.ts";
+import type { SshdHarness, SshdMachine } from "../helpers/sshd-harness.ts";
 import { SEED as SEED_PATH, SEED_ROLES } from "../import/seed-roles.ts";
 import {
   type CliRun,
   clusterList,
+  e2eMachines,
   eventually,
   jvmsOf,
-  killJvms,
-  prefetch,
   REPO,
   runbook,
   TOOLS_HOME,
@@ -35,31 +33,18 @@ const SEED = join(REPO, SEED_PATH);
 const WORKDIR = "rocketmq/distribution/target/rocketmq-4.5.x/rocketmq-4.5.x";
 const PORTS: Record<string, number> = { a: 21011, b: 21021 };
 
+const machines = e2eMachines("import", {
+  names: ["ns", "a", "b", "c", "d"],
+  userPrefix: "rbimp",
+  firstAddress: 220,
+});
 let harness: SshdHarness;
 let dir: string;
 let logDir: string;
 let env: Record<string, string>;
-let failed = false;
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "runbook-e2e-import-"));
-  logDir = join(dir, "logs");
-  env = { RUNBOOK_STATE_DIR: join(dir, "state") };
-  await prefetch(logDir, env.RUNBOOK_STATE_DIR as string);
-  harness = await startSshdHarness({
-    names: ["ns", "a", "b", "c", "d"],
-    userPrefix: "rbimp",
-    firstAddress: 220,
-    lockWaitMs: 5 * MINUTE,
-  });
-}, 15 * MINUTE);
-
-afterAll(async () => {
-  if (harness) await killJvms(harness.machines.map((x) => x.user));
-  await harness?.stop();
-  if (dir && !failed && !process.env.RUNBOOK_E2E_KEEP) rmSync(dir, { recursive: true, force: true });
-  else if (dir) console.error(`import end-to-end logs kept in ${logDir}`);
-}, MINUTE);
+beforeAll(() => {
+  ({ harness, dir, logDir, env } = machines);
+});
 
 /**
  * The release's conf/2m-noslave/broker-X.properties, and below them what a machine of this host needs
@@ -196,7 +181,7 @@ describe("runbook import, run for real", () => {
           "The Name Server boot success",
         );
       } catch (e) {
-        failed = true;
+        machines.failed();
         throw e;
       }
     },

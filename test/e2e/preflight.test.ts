@@ -1,14 +1,13 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type SshdHarness, startSshdHarness } from "../helpers/sshd-harness.ts";
+import type { SshdHarness } from "../helpers/sshd-harness.ts";
 import {
+  e2eMachines,
   eventually,
   jvmsOf,
   killJvms,
-  prefetch,
   runbook,
   TOOLS_HOME,
   tail,
@@ -24,29 +23,18 @@ import {
 const MINUTE = 60_000;
 const PORTS = { a: 21311, b: 21321 };
 
+const machines = e2eMachines("preflight", {
+  names: ["ns1", "a", "b"],
+  userPrefix: "rbpre",
+  firstAddress: 244,
+});
 let harness: SshdHarness;
 let dir: string;
 let logDir: string;
-let failed = false;
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "runbook-e2e-preflight-"));
-  logDir = join(dir, "logs");
-  await prefetch(logDir, join(dir, "state"));
-  harness = await startSshdHarness({
-    names: ["ns1", "a", "b"],
-    userPrefix: "rbpre",
-    firstAddress: 244,
-    lockWaitMs: 5 * MINUTE,
-  });
-}, 15 * MINUTE);
-
-afterAll(async () => {
-  if (harness) await killJvms(harness.machines.map((m) => m.user));
-  await harness?.stop();
-  if (dir && !failed && !process.env.RUNBOOK_E2E_KEEP) rmSync(dir, { recursive: true, force: true });
-  else if (dir) console.error(`preflight end-to-end logs kept in ${logDir}`);
-}, MINUTE);
+let env: Record<string, string>;
+beforeAll(() => {
+  ({ harness, dir, logDir, env } = machines);
+});
 
 /** Whether some process holds a POSIX lock on the file (as a broker holds its store's `lock`). */
 function locked(file: string): boolean {
@@ -126,7 +114,7 @@ describe("preflight of the deployments", () => {
 
         const r = await runbook(
           ["run", "runbooks/rocketmq/multi-master.md", "-i", inv, "--yes", "--var", `broker_heap=${heap}`],
-          { env: { RUNBOOK_STATE_DIR: join(dir, "state") }, logDir, name: "preflight" },
+          { env, logDir, name: "preflight" },
         );
         const why = tail(r, 80);
         expect(r.code, why).toBe(1);
@@ -153,7 +141,7 @@ describe("preflight of the deployments", () => {
           expect(existsSync(join(m(n).home, "rocketmq-node", "rocketmq", "lib"))).toBe(false);
         }
       } catch (e) {
-        failed = true;
+        machines.failed();
         throw e;
       } finally {
         listener?.close();
