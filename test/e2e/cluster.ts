@@ -75,7 +75,9 @@ export function tail(r: CliRun, lines = 60): string {
 export async function prefetch(logDir: string, stateDir: string): Promise<void> {
   const installed = [
     `lib/rocketmq-broker-${VERSION}.jar`,
+    `lib/rocketmq-proxy-${VERSION}.jar`,
     "bin/mqadmin",
+    "bin/mqcontroller",
     "runbook/classes/RunbookMqadmin.class",
   ];
   if (installed.every((f) => existsSync(join(TOOLS_HOME, f)))) {
