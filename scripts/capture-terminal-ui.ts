@@ -360,9 +360,9 @@ async function dryRun(): Promise<void> {
   unlock();
   const s = start("dry", "run runbooks/rocketmq/single-master.md --dry-run", { cwd: REPO });
   await waitFor(s, "dry run: nothing runs here");
-  // Past the prerequisites and the preflight (six steps) and the installation to the NameServer.
-  for (let i = 0; i < 22; i++) keys(s, "Down");
-  await capture("dry-run", s, "23/29 Start the NameServer");
+  // Past the prerequisites and the preflight (eight steps) and the installation to the NameServer.
+  for (let i = 0; i < 24; i++) keys(s, "Down");
+  await capture("dry-run", s, "25/31 Start the NameServer");
   keys(s, "i");
   await capture("dry-details", s, "any other key closes");
   keys(s, "Escape");

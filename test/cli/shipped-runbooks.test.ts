@@ -22,9 +22,11 @@ function brokerConfig(plan: Plan, host: string): Record<string, string> {
 
 describe("the shipped runbooks", () => {
   const ALL = [
+    "controller-mode",
     "health-check",
     "install",
     "master-down-async",
+    "master-down-controller",
     "multi-master",
     "restart-master",
     "rolling-restart",
@@ -44,7 +46,7 @@ describe("the shipped runbooks", () => {
     // Fragments and READMEs are not runbooks of their own.
     expect(r.stdout).not.toContain("fragments/");
     expect(r.stdout).not.toContain("README");
-  });
+  }, 30_000);
 
   test("a directory stands for the runbooks under it; the deployments also plan against both inventories", () => {
     expect(runCli(["check", "runbooks/rocketmq"]).stdout).toContain(`${ALL.length} ok, 0 with problems`);
@@ -82,7 +84,7 @@ describe("the shipped runbooks", () => {
       "broker=broker-a",
     ]);
     expect(given.code).toBe(0);
-  });
+  }, 20_000);
 
   test("the async review shows four brokers on machines A-D with brokerName, brokerId, brokerRole and a rollback each", () => {
     const r = runCli(["plan", ASYNC, "-i", EXAMPLE]);
@@ -159,6 +161,44 @@ describe("the shipped runbooks", () => {
     expect(brokerConfig(plan, "a").brokerRole).toBe("SYNC_MASTER");
     expect(brokerConfig(plan, "c").brokerRole).toBe("SLAVE");
   });
+
+  test("controller mode: no broker chooses its id or role, every one knows the controllers; standalone controllers get their own config", () => {
+    const embedded = JSON.parse(
+      runCli(["plan", "runbooks/rocketmq/controller-mode.md", "-i", EXAMPLE, "--json"]).stdout,
+    ) as Plan;
+    for (const host of ["a", "b", "c", "d"]) {
+      expect(brokerConfig(embedded, host)).toMatchObject({
+        brokerId: "-1",
+        enableControllerMode: "true",
+        allAckInSyncStateSet: "true",
+        minInSyncReplicas: "1",
+        slaveReadEnable: "true",
+      });
+      // Worked out on the machines by the run (#controller-addresses), shown as such in the plan.
+      expect(brokerConfig(embedded, host).controllerAddr).toBe("⟨controller_addr|raw⟩");
+    }
+    const steps = (plan: Plan) => plan.phases.flatMap((p) => p.steps).filter((x) => !x.skipped);
+    const targets = (plan: Plan, id: string) =>
+      steps(plan)
+        .find((x) => x.id === id)
+        ?.targets.filter((t) => t.actions.length > 0)
+        .map((t) => t.host) ?? [];
+    // Embedded: the NameServer machine prepares the controller and writes no controller.properties.
+    expect(targets(embedded, "controller-settings")).toEqual(["nameserver"]);
+    expect(targets(embedded, "write-controller-config")).toEqual([]);
+    const standalone = JSON.parse(
+      runCli([
+        "plan",
+        "runbooks/rocketmq/controller-mode.md",
+        "-i",
+        EXAMPLE,
+        "--var",
+        "controller_deploy=standalone",
+        "--json",
+      ]).stdout,
+    ) as Plan;
+    expect(targets(standalone, "controller-settings")).toEqual([]);
+  }, 20_000);
 
   test("a reader that goes away early (| head) ends the program quietly", () => {
     const proc = Bun.spawnSync(["bash", "-c", `bun src/cli/main.ts plan ${ASYNC} | head -n 1`], {

@@ -27,6 +27,8 @@ const CASES: [string, string, Record<string, string>][] = [
   ["slave-down-sync", "example", { broker: "broker-b" }],
   ["restart-master", "local", { broker: "broker-a" }],
   ["rolling-restart", "example", {}],
+  ["controller-mode", "example", {}],
+  ["master-down-controller", "example", { broker: "broker-a", down_id: "0" }],
 ];
 
 /**
