@@ -26,6 +26,7 @@ describe("the shipped runbooks", () => {
     "install",
     "master-down-async",
     "multi-master",
+    "proxy",
     "restart-master",
     "rolling-restart",
     "single-master",
