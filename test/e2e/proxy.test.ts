@@ -282,6 +282,6 @@ describe("the 5.x Proxy in Cluster mode", () => {
         throw e;
       }
     },
-    12 * MINUTE,
+    14 * MINUTE,
   );
 });
