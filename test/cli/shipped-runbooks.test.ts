@@ -28,6 +28,7 @@ describe("the shipped runbooks", () => {
     "master-down-async",
     "master-down-controller",
     "multi-master",
+    "proxy",
     "restart-master",
     "rolling-restart",
     "single-master",
