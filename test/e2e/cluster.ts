@@ -63,6 +63,21 @@ export async function runbook(
   return { code, out, err, log };
 }
 
+/** `runbook` that must exit `expected`: another exit code fails the test with the run's last lines. */
+export async function runbookExpecting(
+  args: string[],
+  opts: { env: Record<string, string>; logDir: string; name: string },
+  expected = 0,
+): Promise<CliRun> {
+  const r = await runbook(args, opts);
+  if (r.code !== expected) {
+    throw new Error(
+      `runbook ${args.slice(0, 2).join(" ")} exited ${r.code}, expected ${expected}\n${tail(r)}`,
+    );
+  }
+  return r;
+}
+
 /** The last lines of a run, for the message of a failed expectation. */
 export function tail(r: CliRun, lines = 60): string {
   return `${r.log}:\n${readFileSync(r.log, "utf8").split("\n").slice(-lines).join("\n")}`;

@@ -12,10 +12,9 @@ import {
   killJvms,
   mqadmin,
   type NodeSpec,
-  runbook,
+  runbookExpecting,
   type Send,
   startProducer,
-  tail,
   writeInventory,
 } from "./cluster.ts";
 
@@ -48,15 +47,9 @@ const addr = (name: string, port: number) => `${m(name).address}:${port}`;
 const users = () => harness.machines.map((x) => x.user);
 const NAMESERVERS = ["ns1", "ns2", "ns3"];
 
-async function cli(name: string, args: string[], expected = 0): Promise<CliRun> {
-  const r = await runbook(args, { env, logDir, name });
-  if (r.code !== expected) {
-    throw new Error(
-      `runbook ${args.slice(0, 2).join(" ")} exited ${r.code}, expected ${expected}\n${tail(r)}`,
-    );
-  }
-  return r;
-}
+/** Runs the CLI; a different exit code fails the test with the run's last lines. */
+const cli = (name: string, args: string[], expected = 0): Promise<CliRun> =>
+  runbookExpecting(args, { env, logDir, name }, expected);
 
 function layout(standalone: boolean): NodeSpec[] {
   const nodes: NodeSpec[] = NAMESERVERS.map((n) => ({

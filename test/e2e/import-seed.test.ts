@@ -12,9 +12,8 @@ import {
   eventually,
   jvmsOf,
   REPO,
-  runbook,
+  runbookExpecting,
   TOOLS_HOME,
-  tail,
   writeInventory,
 } from "./cluster.ts";
 
@@ -98,14 +97,9 @@ function install(m: SshdMachine): string {
   return home;
 }
 
-async function cli(name: string, args: string[], expected = 0): Promise<CliRun> {
-  const r = await runbook(args, { env, logDir, name });
-  if (r.code !== expected)
-    throw new Error(
-      `runbook ${args.slice(0, 2).join(" ")} exited ${r.code}, expected ${expected}\n${tail(r)}`,
-    );
-  return r;
-}
+/** Runs the CLI; a different exit code fails the test with the run's last lines. */
+const cli = (name: string, args: string[], expected = 0): Promise<CliRun> =>
+  runbookExpecting(args, { env, logDir, name }, expected);
 
 describe("runbook import, run for real", () => {
   test(

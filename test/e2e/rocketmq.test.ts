@@ -20,6 +20,7 @@ import {
   prefetch,
   REPO,
   runbook,
+  runbookExpecting,
   startedAt,
   startProducer,
   tail,
@@ -77,15 +78,8 @@ const row = (broker: string, id: number, address: string): ClusterRow => ({
 });
 
 /** Runs the CLI; a different exit code fails the test with the run's last lines. */
-async function cli(name: string, args: string[], expected = 0): Promise<CliRun> {
-  const r = await runbook(args, { env, logDir, name });
-  if (r.code !== expected) {
-    throw new Error(
-      `runbook ${args.slice(0, 2).join(" ")} exited ${r.code}, expected ${expected}\n${tail(r)}`,
-    );
-  }
-  return r;
-}
+const cli = (name: string, args: string[], expected = 0): Promise<CliRun> =>
+  runbookExpecting(args, { env, logDir, name }, expected);
 
 /**
  * Runs one mode. Whatever happens, its JVMs are stopped by PID afterwards and its configurations,
