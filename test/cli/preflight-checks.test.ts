@@ -5,10 +5,11 @@ import { join } from "node:path";
 import { runCli } from "./run-cli.ts";
 
 /**
- * Checks of the deployments' preflight (fragments/preflight.md) that need no sshd, run by the real CLI
- * on local machines: the clock check with the machine's real clock and with a `date` first on the
- * PATH that answers a minute ahead, as a machine without NTP would; the reachability check with a
- * NameServer reachable at its inventory address and with one listening elsewhere.
+ * Checks of the deployments' preflight (fragments/preflight.md) and of the store's disk
+ * (prerequisites.md) that need no sshd, run by the real CLI on local machines: the clock check with
+ * the machine's real clock and with a `date` first on the PATH that answers a minute ahead, as a
+ * machine without NTP would; the reachability check with a NameServer reachable at its inventory
+ * address and with one listening elsewhere; the disk check on a small tmpfs filled to 90% and 80%.
  */
 let dir: string;
 let inventory: string;
@@ -71,7 +72,7 @@ function reachInventory(nsAddress: string): string {
   return path;
 }
 
-describe("the preflight's clock and reachability checks", () => {
+describe("the deployments' preflight and disk checks, on this machine", () => {
   test("a machine whose clock agrees with the runner's passes, with the measured skew", () => {
     const r = clockCheck();
     expect(r.code, r.stdout + r.stderr).toBe(0);
@@ -114,4 +115,34 @@ describe("the preflight's clock and reachability checks", () => {
     );
     expect(r.stdout).toContain("ns | connections received (port: count): 21876: 0");
   }, 90_000);
+
+  test("a store on a disk 90% full fails with the marks and the fix; at 80% it passes with a warning", () => {
+    // A 4 MB tmpfs of its own (the suite runs as root, as its sshd machines need): filled to order.
+    const disk = join(dir, "disk");
+    mkdirSync(disk);
+    const mount = Bun.spawnSync(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", disk]);
+    expect(mount.exitCode, mount.stderr.toString()).toBe(0);
+    try {
+      const inv = join(dir, "disk.yaml");
+      writeFileSync(
+        inv,
+        `hosts:\n  ns: { transport: local, address: 127.0.0.1, roles: [nameserver] }\n  a: { transport: local, address: 127.0.0.1, roles: [broker-a], vars: { store_dir: ${join(disk, "store")} } }\n`,
+      );
+      const fill = (kb: number) => writeFileSync(join(disk, "fill"), Buffer.alloc(kb * 1024));
+      fill(3700);
+      const full = only("check-store-disk", inv);
+      expect(full.code, full.stdout).toBe(1);
+      expect(full.stdout).toMatch(
+        /a ! FAILED: the disk is 9\d% full; at 85% a broker deletes unexpired messages \(diskSpaceCleanForciblyRatio\) and at 90% it refuses new ones; free space or set store_dir to another disk/,
+      );
+      fill(3250);
+      const high = only("check-store-disk", inv);
+      expect(high.code, high.stdout).toBe(0);
+      expect(high.stdout).toMatch(
+        /a \| WARNING: the disk is [78]\d% full, above diskMaxUsedSpaceRatio \(75%\)/,
+      );
+    } finally {
+      Bun.spawnSync(["umount", disk]);
+    }
+  }, 60_000);
 });

@@ -227,6 +227,17 @@ describe("the 5.x Proxy in Cluster mode", () => {
         const bodyFile = /Message Body Path:\s+(\S+)/.exec(found)?.[1];
         if (bodyFile) rmSync(bodyFile, { force: true });
 
+        // The health check sees the Proxy among the cluster's machines: running, both ports open.
+        const health = await runbook(["run", "runbooks/rocketmq/health-check.md", "-i", inv, "--yes"], {
+          env,
+          logDir,
+          name: "health",
+        });
+        expect(health.code, tail(health)).toBe(0);
+        expect(health.out).toContain(
+          `p | OK: the Proxy (pid ${pid}) runs with ${join(base, "conf", "rmq-proxy.json")} and accepts connections on ${p.address}: gRPC ${GRPC}, remoting ${REMOTING}`,
+        );
+
         // (2) A second Proxy on p (its own configuration directory and ports), from its configuration
         // on, with a client version that does not exist: the run fails after that Proxy started, and
         // rolls back. Exactly that Proxy stops: the first one, of the same user and main class, and the
